@@ -1,0 +1,58 @@
+/// @file
+/// cokka::Actor<Derived>: the base class of every actor.
+#pragma once
+
+#include <cokka/actor_ref.hpp>
+#include <cokka/detail/actor_base.hpp>
+#include <cokka/detail/cell.hpp>
+
+#include <memory>
+#include <string_view>
+
+namespace cokka {
+
+class System;
+
+/// Derive your actor from `Actor<YourActor>` and start it with `System::start<YourActor>(args...)`.
+///
+/// Hooks, all optional and found by name (declare them public or protected), each either a plain function
+/// or a coroutine returning `asio::awaitable<T>`:
+/// - `on_start()`: runs on the actor before any message. Throwing stops the actor (neither on_stop nor
+///   on_failure runs).
+/// - `on_receive(cokka::Message&)`: handles one message; the return value is the reply to an ask. Without
+///   it, messages are logged as unexpected (warning) and asks get a void reply.
+/// - `on_stop()`: runs once after a stop; `on_failure(std::exception_ptr)`: runs instead when a tell's
+///   handler threw. Exceptions from either are logged; the actor is dead anyway.
+///
+/// One message at a time: the next handler starts only after the current one, coroutine or not, finished.
+/// All hooks run on the actor's strand, so the actor's own state needs no lock.
+template <class Derived>
+class Actor : public detail::ActorBase {
+public:
+  /// This actor's own ref. Throws InvalidState if the object was not created by System::start.
+  ActorRef<Derived> self() const { return ActorRef<Derived>(bound().shared_from_this()); }
+
+  /// Queues a stop behind the messages already waiting (a message this handler tells itself first is still
+  /// handled) and returns at once. Same as `self().stop_async()`.
+  void stop() const { self().stop_async(); }
+
+  /// The system that started this actor.
+  System& system() const { return bound().system(); }
+
+  /// The actor's strand: co_spawn work here to keep it serialised with the actor's handlers.
+  detail::ActorCell::Strand executor() const { return bound().strand(); }
+
+  /// `urn:uuid:<uuid4>`, unique per actor.
+  std::string_view urn() const { return bound().urn(); }
+
+protected:
+  Actor() = default;
+
+private:
+  detail::ActorCell& bound() const {
+    if (!cell()) throw InvalidState("cokka::Actor: this object was not created by System::start");
+    return *cell();
+  }
+};
+
+}  // namespace cokka

@@ -1,0 +1,145 @@
+/// @file
+/// cokka::ActorRef<A>: the handle through which everyone talks to an actor.
+#pragma once
+
+#include <cokka/detail/cell.hpp>
+#include <cokka/detail/envelopes.hpp>
+#include <cokka/future.hpp>
+#include <cokka/message.hpp>
+#include <cokka/promise.hpp>
+
+#include <chrono>
+#include <concepts>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+namespace cokka {
+
+template <class A>
+class Proxy;
+template <class A = void>
+class ActorRef;
+
+/// A reference to a running (or dead) actor of type `A`; `ActorRef<>` (A = void) is the type-erased form.
+///
+/// Cheap to copy, comparable and hashable by actor identity, usable from any thread. A ref does not keep the
+/// actor object alive: a stopped actor's object is destroyed whatever refs remain, and the refs then report
+/// it dead. `ActorRef<Derived>` converts implicitly to `ActorRef<Base>` and to `ActorRef<>`.
+template <class A>
+class ActorRef {
+public:
+  /// An empty ref that points at no actor (`valid()` is false).
+  ActorRef() = default;
+
+  /// Widening conversion: to a base class's ref, or to `ActorRef<>`.
+  template <class B>
+    requires(!std::same_as<A, B> && (std::is_void_v<A> || std::is_base_of_v<A, B>))
+  ActorRef(const ActorRef<B>& other) noexcept : cell_(other.cell_) {}  // NOLINT(google-explicit-constructor)
+
+  bool valid() const noexcept { return cell_ != nullptr; }
+
+  /// True while the actor accepts messages (false once its stop or failure has begun).
+  bool is_alive() const noexcept { return cell_ && cell_->is_alive(); }
+
+  /// The actor's unique id, `urn:uuid:<uuid4>`.
+  std::string_view urn() const noexcept { return cell_ ? cell_->urn() : std::string_view{}; }
+
+  /// Sends `message` without waiting. Never blocks. Throws ActorDeadError("<Type> (<urn>) not found")
+  /// when the actor is dead. If the handler throws, the actor fails: it is stopped and on_failure runs.
+  template <class M>
+  void tell(M&& message) const {
+    auto* envelope = new detail::TellEnvelope(Message(std::forward<M>(message)));
+    if (!detail::try_enqueue(checked(), envelope)) std::rethrow_exception(detail::not_found_error(*cell_));
+  }
+
+  /// Sends `message` now and returns the future reply. The handler's return value, converted to `R`, completes
+  /// the future; if it is not an `R` the future fails with BadReplyType. If the handler throws, the future
+  /// fails with that exception and the actor lives on. On a dead actor the future fails with ActorDeadError.
+  /// `R = Message` gives the reply as it is; `R = void` ignores it.
+  template <class R = Message, class M>
+  Future<R> ask(M&& message) const {
+    Promise<R> promise;
+    auto future = promise.get_future();
+    auto* envelope = new detail::AskEnvelope<R>(Message(std::forward<M>(message)), std::move(promise));
+    detail::try_enqueue(checked(), envelope);
+    return future;
+  }
+
+  /// Sends `message` and blocks for the reply for at most `timeout` (throws Timeout; the message is still
+  /// handled later). Same failure rules as ask(message).
+  template <class R = Message, class M, class Rep, class Period>
+  R ask(M&& message, std::chrono::duration<Rep, Period> timeout) const {
+    return ask<R>(std::forward<M>(message)).get(timeout);
+  }
+
+  /// Sends `message` and completes `token` (any Asio completion token: asio::use_awaitable, asio::use_future,
+  /// a callback `void(std::exception_ptr, R)`, ...) with the reply, on the token's executor.
+  template <class R = Message, class M, class CompletionToken>
+    requires(!detail::is_duration<std::decay_t<CompletionToken>>)
+  auto ask(M&& message, CompletionToken&& token) const {
+    return ask<R>(std::forward<M>(message)).async_wait(std::forward<CompletionToken>(token));
+  }
+
+  /// Queues a stop behind the messages already waiting and returns a future that becomes `true` once the
+  /// actor is dead (on_stop has run), or is `false` at once when the actor was already dead. Never fails.
+  Future<bool> stop_async() const {
+    Promise<bool> promise;
+    auto future = promise.get_future();
+    detail::try_enqueue(checked(), new detail::StopEnvelope(std::move(promise)));
+    return future;
+  }
+
+  /// stop_async(), then waits: true when the actor was alive (or already stopping) and is now dead,
+  /// false when it was already dead. Never throws ActorDeadError. Not for use inside the actor itself
+  /// (that throws BlockingCallInActor; an actor stops itself with `stop()` from Actor).
+  bool stop() const { return stop_async().get(); }
+
+  /// Like stop(), but throws Timeout after `timeout`; the actor still stops later.
+  template <class Rep, class Period>
+  bool stop(std::chrono::duration<Rep, Period> timeout) const {
+    return stop_async().get(timeout);
+  }
+
+  /// A proxy that mirrors A's registered members (see cokka/proxy.hpp). Throws ActorDeadError when dead.
+  Proxy<A> proxy() const
+    requires(!std::is_void_v<A>);
+
+  /// Refs are equal when they point at the same actor.
+  template <class B>
+  friend bool operator==(const ActorRef& a, const ActorRef<B>& b) noexcept {
+    return a.cell_ == b.cell_;
+  }
+
+  /// "<Type> (<urn>)", Pykka's way to print an actor ("(no actor)" for an empty ref).
+  friend std::string to_string(const ActorRef& ref) { return ref.cell_ ? ref.cell_->description() : "(no actor)"; }
+
+  /// The runtime cell (for cokka's own detail code).
+  const std::shared_ptr<detail::ActorCell>& cell() const noexcept { return cell_; }
+
+  /// Wraps a cell; used by System::start and the registry.
+  explicit ActorRef(std::shared_ptr<detail::ActorCell> cell) noexcept : cell_(std::move(cell)) {}
+
+private:
+  template <class>
+  friend class ActorRef;
+
+  detail::ActorCell& checked() const {
+    if (!cell_) throw InvalidState("cokka::ActorRef: this ref is empty (default-constructed)");
+    return *cell_;
+  }
+
+  std::shared_ptr<detail::ActorCell> cell_;
+};
+
+}  // namespace cokka
+
+template <class A>
+struct std::hash<cokka::ActorRef<A>> {
+  std::size_t operator()(const cokka::ActorRef<A>& ref) const noexcept {
+    return std::hash<const void*>{}(ref.cell().get());
+  }
+};

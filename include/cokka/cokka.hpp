@@ -1,0 +1,13 @@
+/// @file
+/// Everything cokka offers, in one include.
+#pragma once
+
+#include <cokka/actor.hpp>
+#include <cokka/actor_ref.hpp>
+#include <cokka/errors.hpp>
+#include <cokka/future.hpp>
+#include <cokka/logging.hpp>
+#include <cokka/message.hpp>
+#include <cokka/promise.hpp>
+#include <cokka/registry.hpp>
+#include <cokka/system.hpp>

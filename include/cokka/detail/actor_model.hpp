@@ -1,0 +1,96 @@
+#pragma once
+
+#include <cokka/detail/actor_base.hpp>
+#include <cokka/message.hpp>
+
+#include <asio/awaitable.hpp>
+
+#include <exception>
+#include <type_traits>
+#include <utility>
+
+namespace cokka::detail {
+
+template <class T>
+inline constexpr bool is_awaitable = false;
+template <class T>
+inline constexpr bool is_awaitable<asio::awaitable<T>> = true;
+
+template <class T>
+struct awaitable_value {
+  using type = T;
+};
+template <class T>
+struct awaitable_value<asio::awaitable<T>> {
+  using type = T;
+};
+/// R for `R` and for `asio::awaitable<R>`.
+template <class T>
+using unwrap_awaitable_t = typename awaitable_value<T>::type;
+
+template <class T>
+asio::awaitable<Message> box_reply(asio::awaitable<T> coroutine) {
+  if constexpr (std::is_void_v<T>) {
+    co_await std::move(coroutine);
+    co_return Message{};
+  } else {
+    T value = co_await std::move(coroutine);
+    co_return Message(std::move(value));
+  }
+}
+
+/// Calls `f` and boxes what it returns: a value becomes the reply, a coroutine is left to run.
+template <class F>
+HandlerResult run_boxed(F&& f) {
+  using Result = std::invoke_result_t<F>;
+  if constexpr (is_awaitable<Result>) {
+    return {Message{}, box_reply(std::forward<F>(f)())};
+  } else if constexpr (std::is_void_v<Result>) {
+    std::forward<F>(f)();
+    return {};
+  } else {
+    return {Message(std::forward<F>(f)()), {}};
+  }
+}
+
+/// Logs Pykka's "unexpected message" warning (the default on_receive).
+void log_unexpected_message(const ActorBase& actor, const Message& message);
+
+/// The object System::start<A> actually creates: A itself, plus the hook dispatch for A's hooks found by name.
+/// Deriving from A keeps one allocation per actor and lets dynamic_cast find A's bases (Registry::get_by_class).
+template <class A>
+class ActorModel final : public A {
+public:
+  template <class... Args>
+  explicit ActorModel(Args&&... args) : A(std::forward<Args>(args)...) {}
+
+private:
+  HandlerResult cokka_on_start() override {
+    if constexpr (requires(ActorModel& a) { a.on_start(); })
+      return run_boxed([this] { return A::on_start(); });
+    else
+      return {};
+  }
+  HandlerResult cokka_on_stop() override {
+    if constexpr (requires(ActorModel& a) { a.on_stop(); })
+      return run_boxed([this] { return A::on_stop(); });
+    else
+      return {};
+  }
+  HandlerResult cokka_on_failure(std::exception_ptr error) override {
+    if constexpr (requires(ActorModel& a) { a.on_failure(error); })
+      return run_boxed([this, &error] { return A::on_failure(std::move(error)); });
+    else
+      return {};
+  }
+  HandlerResult cokka_on_receive(Message& message) override {
+    if constexpr (requires(ActorModel& a) { a.on_receive(message); }) {
+      return run_boxed([this, &message] { return A::on_receive(message); });
+    } else {
+      log_unexpected_message(*this, message);
+      return {};
+    }
+  }
+};
+
+}  // namespace cokka::detail

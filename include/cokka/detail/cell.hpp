@@ -1,0 +1,117 @@
+#pragma once
+
+#include <cokka/detail/actor_base.hpp>
+#include <cokka/detail/envelope.hpp>
+#include <cokka/detail/mpsc_queue.hpp>
+
+#include <asio/cancellation_signal.hpp>
+#include <asio/io_context.hpp>
+#include <asio/strand.hpp>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace cokka {
+class System;
+}
+
+namespace cokka::detail {
+
+class SystemState;
+class ActorCell;
+
+/// The thread's "actor under construction" mark, set by System::start around the constructor.
+ActorCell*& constructing_cell_slot() noexcept;
+
+/// The runtime side of one actor: its mailbox, lifecycle phase, strand and object.
+///
+/// Thread rules: `enqueue`, `phase`, `urn`, `type_name` from any thread; everything that touches the actor
+/// object runs inside the drain, which is serialised by `scheduled_` and runs on the strand.
+class ActorCell final : public std::enable_shared_from_this<ActorCell> {
+public:
+  using Strand = asio::strand<asio::io_context::executor_type>;
+  enum class Phase : std::uint8_t {
+    running,  ///< accepts messages
+    closing,  ///< on_stop / on_failure is running; new messages are refused
+    dead,     ///< object destroyed; every envelope is abandoned
+  };
+
+  ActorCell(SystemState& system, Strand strand, const std::string& type_name);
+  ActorCell(const ActorCell&) = delete;
+  ActorCell& operator=(const ActorCell&) = delete;
+  ~ActorCell();
+
+  /// The cell whose handler runs on this thread right now, or nullptr.
+  static ActorCell* current() noexcept;
+  /// The cell System::start is constructing an actor object for on this thread, or nullptr.
+  static ActorCell* constructing() noexcept;
+
+  /// Queues `envelope` (ownership passes to the mailbox). On a dead actor it is abandoned at once.
+  void enqueue(Envelope* envelope) noexcept;
+
+  Phase phase() const noexcept { return phase_.load(std::memory_order_acquire); }
+  bool is_alive() const noexcept { return phase() == Phase::running; }
+  std::string_view urn() const noexcept { return {urn_.data(), urn_.size()}; }
+  const std::string& type_name() const noexcept { return *type_name_; }
+  /// "Type (urn:uuid:...)", as Pykka prints an actor.
+  std::string description() const;
+  /// The owning system; only valid while the system exists (always true inside a handler).
+  System& system() const noexcept;
+  SystemState& system_state() const noexcept { return *system_; }
+  /// The actor's strand. Throws InvalidState after its system was destroyed.
+  const Strand& strand() const;
+  /// The actor object; only to be used on the strand, or under the registry lock while registered.
+  ActorBase* object() const noexcept { return object_.get(); }
+
+  // --- used by System and Registry only ---
+  void adopt(std::unique_ptr<ActorBase> object) noexcept;
+  /// Asks a running coroutine handler or hook to finish by emitting terminal cancellation on the strand.
+  void cancel_coroutine();
+  /// Kills the actor from a thread outside the strand when no drain can run any more (the system's
+  /// io_context is not being run). False when a drain is still pending and the cell must be left alone.
+  bool close_now() noexcept;
+  /// Drops the strand once the system's io_context is going away.
+  void detach_strand() noexcept;
+
+  /// Intrusive links of the registry's start-ordered list (guarded by the registry's mutex).
+  ActorCell* registry_prev = nullptr;
+  ActorCell* registry_next = nullptr;
+  std::shared_ptr<ActorCell> registry_hold;  ///< a registered actor is kept alive by its registry
+  bool registered = false;
+
+private:
+  enum class Stage : std::uint8_t { idle, starting, handling, stopping, failing };
+
+  void schedule() noexcept;
+  void release() noexcept;
+  void drain() noexcept;
+  bool process(Envelope* envelope) noexcept;
+  template <class Invoke>
+  bool invoke(Invoke&& invoke) noexcept;
+  bool settle(std::exception_ptr error, Message reply) noexcept;
+  bool begin_closing(Stage stage, std::exception_ptr failure) noexcept;
+  void die() noexcept;
+  void abandon_queue() noexcept;
+  void spawn(asio::awaitable<Message> coroutine) noexcept;
+
+  SystemState* system_;
+  const std::string* type_name_;
+  std::optional<Strand> strand_;
+  MpscQueue queue_;
+  std::atomic<bool> scheduled_{false};
+  std::atomic<Phase> phase_{Phase::running};
+  Stage stage_ = Stage::idle;
+  bool coroutine_running_ = false;
+  std::unique_ptr<ActorBase> object_;
+  std::unique_ptr<Envelope> current_;
+  asio::cancellation_signal cancel_;
+  std::array<char, 45> urn_;
+};
+
+}  // namespace cokka::detail

@@ -1,0 +1,66 @@
+/// @file
+/// Every exception cokka throws derives from cokka::Error, itself a std::runtime_error.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace cokka {
+
+/// Base of all cokka exceptions: catch this to handle any runtime error cokka reports.
+class Error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// The actor is dead (stopped, failed, or never started): it did not and will not handle the message.
+class ActorDeadError : public Error {
+public:
+  using Error::Error;
+};
+
+/// A blocking wait (`Future::get(timeout)`, `ActorRef::stop(timeout)`) ran out of time. The operation itself
+/// goes on: a later wait on the same future may still see the result.
+class Timeout : public Error {
+public:
+  using Error::Error;
+};
+
+/// `Message::as<T>()` was asked for a type the message does not hold; the text names both types.
+class BadMessageType : public Error {
+public:
+  using Error::Error;
+};
+
+/// `ask<R>` got a reply that is not an `R`; the text names both types.
+class BadReplyType : public Error {
+public:
+  using Error::Error;
+};
+
+/// A `Promise` was completed twice.
+class FutureAlreadySet : public Error {
+public:
+  using Error::Error;
+};
+
+/// The `Promise` was destroyed without being completed, so its future can never get a value.
+class BrokenPromise : public Error {
+public:
+  using Error::Error;
+};
+
+/// A blocking `get()` was called from inside an actor's handler on a future that is not ready: it could
+/// deadlock the thread pool. Inside actors, `co_await fut` or `co_await fut.async_wait(asio::use_awaitable)`.
+class BlockingCallInActor : public Error {
+public:
+  using Error::Error;
+};
+
+/// The operation is not allowed in the current state (for example `start()` on a system that is shutting down).
+class InvalidState : public Error {
+public:
+  using Error::Error;
+};
+
+}  // namespace cokka

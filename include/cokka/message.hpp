@@ -1,0 +1,149 @@
+/// @file
+/// cokka::Message: the type-erased, move-only value an actor receives (and a reply travels in).
+#pragma once
+
+#include <cokka/detail/type_name.hpp>
+#include <cokka/errors.hpp>
+
+#include <concepts>
+#include <cstddef>
+#include <new>
+#include <string>
+#include <type_traits>
+#include <typeinfo>
+#include <utility>
+
+namespace cokka {
+
+/// Holds one value of any movable type, or nothing (the reply of a `void` handler).
+///
+/// Small values whose move constructor cannot throw are stored inline (no allocation); others on the heap.
+/// Move-only; not thread-safe: a message belongs to one handler at a time.
+class Message {
+public:
+  /// An empty message: `has_value()` is false.
+  Message() noexcept = default;
+
+  /// Moves (or copies, for an lvalue) `value` into the message.
+  template <class T>
+    requires(!std::same_as<std::remove_cvref_t<T>, Message>)
+  Message(T&& value) {  // NOLINT(google-explicit-constructor): any value is a message
+    emplace<std::remove_cvref_t<T>>(std::forward<T>(value));
+  }
+
+  Message(Message&& other) noexcept { take(other); }
+  Message& operator=(Message&& other) noexcept {
+    if (this != &other) {
+      reset();
+      take(other);
+    }
+    return *this;
+  }
+  Message(const Message&) = delete;
+  Message& operator=(const Message&) = delete;
+  ~Message() { reset(); }
+
+  /// True unless the message is empty.
+  bool has_value() const noexcept { return vtable_ != nullptr; }
+
+  /// True when the message holds exactly a `T` (no conversions, no base classes).
+  template <class T>
+  bool is() const noexcept {
+    return vtable_ == &vtable_for<T> || (vtable_ != nullptr && vtable_->type == typeid(T));
+  }
+
+  /// The held `T`; you may move out of it. Throws BadMessageType naming both types when it holds no `T`.
+  template <class T>
+  T& as() {
+    if (T* value = get_if<T>()) return *value;
+    throw_bad_type(detail::type_name<T>());
+  }
+
+  /// A pointer to the held `T`, or nullptr when the message holds something else.
+  template <class T>
+  T* get_if() noexcept {
+    return is<T>() ? static_cast<T*>(address()) : nullptr;
+  }
+  template <class T>
+  const T* get_if() const noexcept {
+    return is<T>() ? static_cast<const T*>(address()) : nullptr;
+  }
+
+  /// typeid of the held value, typeid(void) when empty.
+  const std::type_info& type() const noexcept { return vtable_ ? vtable_->type : typeid(void); }
+
+  /// Readable name of the held type ("void" when empty), for logs and errors.
+  const std::string& type_name() const noexcept;
+
+private:
+  static constexpr std::size_t inline_size = 48;
+
+  struct VTable {
+    const std::type_info& type;
+    const std::string& (*name)() noexcept;
+    bool stored_inline;
+    void (*move)(void* from, void* to) noexcept;  // inline storage only
+    void (*destroy)(void* storage) noexcept;
+  };
+
+  template <class T>
+  static constexpr bool fits_inline = sizeof(T) <= inline_size && alignof(T) <= alignof(std::max_align_t) &&
+                                      std::is_nothrow_move_constructible_v<T>;
+
+  template <class T>
+  static const std::string& name_of() noexcept {
+    return detail::type_name<T>();
+  }
+
+  template <class T>
+  static constexpr VTable vtable_for{
+      typeid(T), &name_of<T>, fits_inline<T>,
+      [](void* from, void* to) noexcept {
+        if constexpr (fits_inline<T>) {
+          ::new (to) T(std::move(*static_cast<T*>(from)));
+          static_cast<T*>(from)->~T();
+        }
+      },
+      [](void* storage) noexcept {
+        if constexpr (fits_inline<T>)
+          static_cast<T*>(storage)->~T();
+        else
+          delete *static_cast<T**>(storage);
+      }};
+
+  template <class T, class... Args>
+  void emplace(Args&&... args) {
+    static_assert(std::is_move_constructible_v<T>, "cokka::Message: a message must be movable");
+    static_assert(!std::is_array_v<T> && !std::is_function_v<T>, "cokka::Message: send a std::array or a pointer");
+    if constexpr (fits_inline<T>)
+      ::new (static_cast<void*>(storage_)) T(std::forward<Args>(args)...);
+    else
+      *reinterpret_cast<T**>(storage_) = new T(std::forward<Args>(args)...);
+    vtable_ = &vtable_for<T>;
+  }
+
+  void* address() const noexcept {
+    auto* storage = const_cast<unsigned char*>(storage_);
+    return vtable_->stored_inline ? static_cast<void*>(storage) : *reinterpret_cast<void**>(storage);
+  }
+
+  void take(Message& other) noexcept {
+    if (!other.vtable_) return;
+    if (other.vtable_->stored_inline)
+      other.vtable_->move(other.storage_, storage_);
+    else
+      *reinterpret_cast<void**>(storage_) = *reinterpret_cast<void**>(other.storage_);
+    vtable_ = std::exchange(other.vtable_, nullptr);
+  }
+
+  void reset() noexcept {
+    if (vtable_) std::exchange(vtable_, nullptr)->destroy(storage_);
+  }
+
+  [[noreturn]] void throw_bad_type(const std::string& wanted) const;
+
+  const VTable* vtable_ = nullptr;
+  alignas(std::max_align_t) unsigned char storage_[inline_size];
+};
+
+}  // namespace cokka

@@ -1,0 +1,87 @@
+/// @file
+/// cokka::System: the runtime that owns (or borrows) an io_context, starts actors and stops them all.
+#pragma once
+
+#include <cokka/actor.hpp>
+#include <cokka/actor_ref.hpp>
+#include <cokka/detail/actor_model.hpp>
+#include <cokka/detail/cell.hpp>
+#include <cokka/detail/type_name.hpp>
+#include <cokka/registry.hpp>
+
+#include <asio/io_context.hpp>
+
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+namespace cokka {
+
+/// Thread count for System's own thread pool: `cokka::System system(cokka::threads{4});`.
+struct threads {
+  unsigned count;
+};
+
+/// Owns the actors it starts and the threads that run them.
+///
+/// - `System()` runs its own io_context on `std::thread::hardware_concurrency()` threads, `System(threads{n})`
+///   on n threads; `System(io_context&)` borrows the caller's context and adds no threads (the caller runs it;
+///   it must outlive the System and every ActorRef of it).
+/// - The destructor stops all actors, last started first, cancels coroutine handlers that are still waiting,
+///   joins its threads and destroys every actor object. It does not hang on busy or failed actors; a plain
+///   handler that never returns is the one thing it has to wait for.
+/// Not copyable or movable. `start` and `registry` are thread-safe.
+class System {
+public:
+  System();
+  explicit System(threads count);
+  explicit System(asio::io_context& context);
+  System(const System&) = delete;
+  System& operator=(const System&) = delete;
+  ~System();
+
+  /// Constructs `A(args...)` in the calling thread, registers it, schedules its `on_start` and returns its
+  /// ref; messages sent after start are handled after on_start. A constructor that throws throws here and
+  /// registers nothing. Throws InvalidState once the system is shutting down.
+  template <class A, class... Args>
+  ActorRef<A> start(Args&&... args) {
+    static_assert(std::is_base_of_v<detail::ActorBase, A>, "cokka::System::start<A>: A must derive from cokka::Actor<A>");
+    static_assert(!std::is_final_v<A>, "cokka::System::start<A>: A must not be final (cokka derives from it)");
+    auto cell = new_cell(detail::type_name<A>());
+    std::unique_ptr<detail::ActorBase> object;
+    {
+      ConstructionScope scope(*cell);
+      object = std::make_unique<detail::ActorModel<A>>(std::forward<Args>(args)...);
+    }
+    launch(cell, std::move(object));
+    return ActorRef<A>(std::move(cell));
+  }
+
+  /// The live actors of this system.
+  Registry& registry() noexcept;
+
+  /// The io_context the actors run on (owned or borrowed).
+  asio::io_context& context() noexcept;
+
+  /// Number of threads this system runs (0 when it borrows the caller's io_context).
+  unsigned thread_count() const noexcept;
+
+private:
+  class ConstructionScope {
+  public:
+    explicit ConstructionScope(detail::ActorCell& cell) noexcept;
+    ConstructionScope(const ConstructionScope&) = delete;
+    ConstructionScope& operator=(const ConstructionScope&) = delete;
+    ~ConstructionScope();
+
+  private:
+    detail::ActorCell* previous_;
+  };
+
+  std::shared_ptr<detail::ActorCell> new_cell(const std::string& type_name);
+  void launch(const std::shared_ptr<detail::ActorCell>& cell, std::unique_ptr<detail::ActorBase> object);
+
+  std::unique_ptr<detail::SystemState> state_;
+};
+
+}  // namespace cokka

@@ -1,0 +1,297 @@
+#include "cokka/detail/cell.hpp"
+
+#include "cokka/detail/actor_model.hpp"
+#include "cokka/detail/envelopes.hpp"
+#include "log.hpp"
+#include "system_state.hpp"
+
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/post.hpp>
+
+#include <random>
+
+namespace cokka::detail {
+
+namespace {
+
+thread_local ActorCell* current_cell = nullptr;
+
+/// Marks the thread as running `cell`'s handlers (restores the previous mark: drains can nest in tests that
+/// run io_context::poll inside a handler).
+class CurrentScope {
+public:
+  explicit CurrentScope(ActorCell* cell) noexcept : previous_(std::exchange(current_cell, cell)) {}
+  CurrentScope(const CurrentScope&) = delete;
+  CurrentScope& operator=(const CurrentScope&) = delete;
+  ~CurrentScope() { current_cell = previous_; }
+
+private:
+  ActorCell* previous_;
+};
+
+/// Messages handled per turn before the drain yields its thread to other strands.
+constexpr int drain_batch = 256;
+
+void make_urn(std::array<char, 45>& urn) {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  std::uint64_t high = random(), low = random();
+  high = (high & ~0xF000ull) | 0x4000ull;                 // version 4
+  low = (low & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;  // RFC 4122 variant
+  static constexpr char digits[] = "0123456789abcdef";
+  static constexpr char prefix[] = "urn:uuid:";
+  std::size_t at = 0;
+  for (char c : std::string_view(prefix)) urn[at++] = c;
+  for (int nibble = 0; nibble < 32; ++nibble) {
+    if (nibble == 8 || nibble == 12 || nibble == 16 || nibble == 20) urn[at++] = '-';
+    std::uint64_t word = nibble < 16 ? high : low;
+    urn[at++] = digits[(word >> (60 - 4 * (nibble % 16))) & 0xF];
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- envelopes
+
+HandlerResult Envelope::run(ActorBase&) { return {}; }
+void Envelope::complete(std::exception_ptr, Message) noexcept {}
+void Envelope::abandon(const ActorCell&) noexcept {}
+void Envelope::reject(const ActorCell&) noexcept {}
+std::string Envelope::describe() const { return "envelope"; }
+
+HandlerResult TellEnvelope::run(ActorBase& actor) { return receive(actor, message_); }
+
+HandlerResult receive(ActorBase& actor, Message& message) { return actor.cokka_on_receive(message); }
+
+std::exception_ptr not_found_error(const ActorCell& cell) {
+  return std::make_exception_ptr(ActorDeadError(cell.description() + " not found"));
+}
+
+std::exception_ptr stopped_before_handling_error(const ActorCell& cell) {
+  return std::make_exception_ptr(ActorDeadError(cell.description() + " stopped before handling the message"));
+}
+
+std::exception_ptr bad_reply_error(const std::string& wanted, const Message& reply) {
+  return std::make_exception_ptr(
+      BadReplyType("cokka: ask<" + wanted + "> got a reply of type " + reply.type_name()));
+}
+
+bool try_enqueue(ActorCell& cell, Envelope* envelope) noexcept {
+  auto phase = cell.phase();
+  if (phase == ActorCell::Phase::dead || (phase == ActorCell::Phase::closing && envelope->kind() != Envelope::Kind::stop)) {
+    std::unique_ptr<Envelope> rejected(envelope);
+    rejected->reject(cell);
+    return false;
+  }
+  cell.enqueue(envelope);
+  return true;
+}
+
+void log_unexpected_message(const ActorBase& actor, const Message& message) {
+  auto* cell = ActorCell::current();
+  (void)actor;
+  log(spdlog::level::warn, "Unexpected message received by {}: a {}", cell ? cell->description() : "an actor",
+      message.type_name());
+}
+
+ActorBase::ActorBase() noexcept : cell_(ActorCell::constructing()) {}
+
+// ---------------------------------------------------------------- cell
+
+ActorCell::ActorCell(SystemState& system, Strand strand, const std::string& type_name)
+    : system_(&system), type_name_(&type_name), strand_(std::move(strand)) {
+  make_urn(urn_);
+}
+
+ActorCell::~ActorCell() { abandon_queue(); }
+
+ActorCell* ActorCell::current() noexcept { return current_cell; }
+ActorCell*& constructing_cell_slot() noexcept {
+  thread_local ActorCell* constructing = nullptr;
+  return constructing;
+}
+
+ActorCell* ActorCell::constructing() noexcept { return constructing_cell_slot(); }
+
+std::string ActorCell::description() const { return type_name() + " (" + std::string(urn()) + ")"; }
+
+System& ActorCell::system() const noexcept { return system_->owner; }
+
+const ActorCell::Strand& ActorCell::strand() const {
+  if (!strand_) throw InvalidState("cokka: " + description() + " belongs to a System that no longer exists");
+  return *strand_;
+}
+
+void ActorCell::adopt(std::unique_ptr<ActorBase> object) noexcept { object_ = std::move(object); }
+
+void ActorCell::enqueue(Envelope* envelope) noexcept {
+  queue_.push(envelope);
+  if (!scheduled_.exchange(true)) schedule();
+}
+
+// The caller owns `scheduled_`.
+void ActorCell::schedule() noexcept {
+  if (phase() == Phase::dead) {
+    abandon_queue();
+    release();
+    return;
+  }
+  asio::post(*strand_, [self = shared_from_this()] { self->drain(); });
+}
+
+// Gives up `scheduled_`, then takes it back if a push slipped in meanwhile (its pusher saw the flag set).
+void ActorCell::release() noexcept {
+  scheduled_.store(false);
+  if (!queue_.empty() && !scheduled_.exchange(true)) schedule();
+}
+
+void ActorCell::drain() noexcept {
+  CurrentScope scope(this);
+  for (int handled = 0; handled < drain_batch; ++handled) {
+    auto* node = queue_.pop();
+    if (!node) return release();
+    if (!process(static_cast<Envelope*>(node))) return;  // a coroutine owns the mailbox until it finishes
+  }
+  if (phase() == Phase::dead) {
+    abandon_queue();
+    return release();
+  }
+  asio::post(*strand_, [self = shared_from_this()] { self->drain(); });
+}
+
+void ActorCell::abandon_queue() noexcept {
+  while (auto* node = queue_.pop()) {
+    std::unique_ptr<Envelope> envelope(static_cast<Envelope*>(node));
+    envelope->abandon(*this);
+  }
+}
+
+// Returns false when a coroutine took over the mailbox.
+bool ActorCell::process(Envelope* raw) noexcept {
+  std::unique_ptr<Envelope> envelope(raw);
+  if (phase() == Phase::dead) {
+    envelope->abandon(*this);
+    return true;
+  }
+  current_ = std::move(envelope);
+  switch (current_->kind()) {
+    case Envelope::Kind::start:
+      stage_ = Stage::starting;
+      log(spdlog::level::debug, "Starting {}", description());
+      return invoke([this] { return object_->cokka_on_start(); });
+    case Envelope::Kind::stop:
+      return begin_closing(Stage::stopping, nullptr);
+    case Envelope::Kind::ask:
+    case Envelope::Kind::tell:
+      stage_ = Stage::handling;
+      return invoke([this] { return current_->run(*object_); });
+  }
+  return true;
+}
+
+template <class Invoke>
+bool ActorCell::invoke(Invoke&& run) noexcept {
+  HandlerResult result;
+  try {
+    result = run();
+  } catch (...) {
+    return settle(std::current_exception(), Message{});
+  }
+  if (result.pending) {
+    spawn(std::move(*result.pending));
+    return false;
+  }
+  return settle(nullptr, std::move(result.reply));
+}
+
+void ActorCell::spawn(asio::awaitable<Message> coroutine) noexcept {
+  coroutine_running_ = true;
+  auto on_done = [self = shared_from_this()](std::exception_ptr error, Message reply) {
+    self->coroutine_running_ = false;
+    CurrentScope scope(self.get());
+    if (self->settle(std::move(error), std::move(reply))) self->drain();
+  };
+  asio::co_spawn(*strand_, std::move(coroutine), asio::bind_cancellation_slot(cancel_.slot(), std::move(on_done)));
+}
+
+// Applies the failure rules to the outcome of the current handler or hook. Returns false when that started
+// another coroutine (on_stop / on_failure) which now owns the mailbox.
+bool ActorCell::settle(std::exception_ptr error, Message reply) noexcept {
+  switch (stage_) {
+    case Stage::starting:
+      stage_ = Stage::idle;
+      if (error) {
+        log(spdlog::level::err, "{} failed in on_start and was stopped: {}", description(), describe_exception(error));
+        system_->registry.unregister_ref(ActorRef<>(shared_from_this()));
+        die();
+      } else {
+        current_.reset();
+      }
+      return true;
+    case Stage::handling:
+      stage_ = Stage::idle;
+      if (error && current_->kind() == Envelope::Kind::tell) {
+        log(spdlog::level::err, "{} failed handling a {} and was stopped: {}", description(), current_->describe(),
+            describe_exception(error));
+        return begin_closing(Stage::failing, std::move(error));
+      }
+      if (error)
+        log(spdlog::level::info, "{} returned an exception to the asker of a {}: {}", description(),
+            current_->describe(), describe_exception(error));
+      current_->complete(std::move(error), std::move(reply));
+      current_.reset();
+      return true;
+    case Stage::stopping:
+    case Stage::failing:
+      if (error)
+        log(spdlog::level::err, "{} failed in {}: {}", description(),
+            stage_ == Stage::stopping ? "on_stop" : "on_failure", describe_exception(error));
+      die();
+      return true;
+    case Stage::idle:
+      break;
+  }
+  return true;
+}
+
+bool ActorCell::begin_closing(Stage stage, std::exception_ptr failure) noexcept {
+  phase_.store(Phase::closing, std::memory_order_release);
+  system_->registry.unregister_ref(ActorRef<>(shared_from_this()));
+  log(spdlog::level::debug, "Unregistered {}; stopping", description());
+  stage_ = stage;
+  if (stage == Stage::stopping) return invoke([this] { return object_->cokka_on_stop(); });
+  return invoke([this, failure = std::move(failure)] { return object_->cokka_on_failure(failure); });
+}
+
+void ActorCell::die() noexcept {
+  phase_.store(Phase::dead, std::memory_order_release);
+  stage_ = Stage::idle;
+  object_.reset();
+  if (auto finished = std::move(current_)) finished->abandon(*this);  // a stop pill resolves true
+  abandon_queue();
+  log(spdlog::level::debug, "Stopped {}", description());
+}
+
+void ActorCell::cancel_coroutine() {
+  if (phase() == Phase::dead || !strand_) return;
+  asio::post(*strand_, [self = shared_from_this()] {
+    if (self->coroutine_running_) self->cancel_.emit(asio::cancellation_type::terminal);
+  });
+}
+
+bool ActorCell::close_now() noexcept {
+  if (scheduled_.exchange(true)) return phase() == Phase::dead;  // a drain is pending: leave it alone
+  if (phase() != Phase::dead) {
+    system_->registry.unregister_ref(ActorRef<>(shared_from_this()));
+    phase_.store(Phase::dead, std::memory_order_release);
+    object_.reset();
+    if (auto finished = std::move(current_)) finished->abandon(*this);
+  }
+  abandon_queue();
+  release();
+  return true;
+}
+
+void ActorCell::detach_strand() noexcept { strand_.reset(); }
+
+}  // namespace cokka::detail

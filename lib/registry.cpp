@@ -1,0 +1,101 @@
+#include "cokka/registry.hpp"
+
+#include <algorithm>
+
+namespace cokka {
+
+std::vector<ActorRef<>> Registry::get_all() const {
+  return select([](const detail::ActorBase&) { return true; });
+}
+
+std::vector<ActorRef<>> Registry::select(Predicate predicate) const {
+  std::vector<ActorRef<>> refs;
+  std::lock_guard lock(mutex_);
+  refs.reserve(size_);
+  // Registered cells have live objects: a cell is unregistered before its object is destroyed.
+  for (auto* cell = first_; cell; cell = cell->registry_next)
+    if (predicate(*cell->object())) refs.emplace_back(cell->registry_hold);
+  return refs;
+}
+
+std::vector<ActorRef<>> Registry::get_by_class_name(std::string_view name) const {
+  std::vector<ActorRef<>> refs;
+  std::lock_guard lock(mutex_);
+  for (auto* cell = first_; cell; cell = cell->registry_next)
+    if (cell->type_name() == name) refs.emplace_back(cell->registry_hold);
+  return refs;
+}
+
+std::optional<ActorRef<>> Registry::get_by_urn(std::string_view urn) const {
+  std::lock_guard lock(mutex_);
+  for (auto* cell = first_; cell; cell = cell->registry_next)
+    if (cell->urn() == urn) return ActorRef<>(cell->registry_hold);
+  return std::nullopt;
+}
+
+std::vector<Future<bool>> Registry::stop_all_async() {
+  auto refs = get_all();
+  std::vector<Future<bool>> stops;
+  stops.reserve(refs.size());
+  std::for_each(refs.rbegin(), refs.rend(), [&](const ActorRef<>& ref) { stops.push_back(ref.stop_async()); });
+  return stops;
+}
+
+std::vector<bool> Registry::stop_all() {
+  auto refs = get_all();
+  std::vector<bool> stopped;
+  stopped.reserve(refs.size());
+  std::for_each(refs.rbegin(), refs.rend(), [&](const ActorRef<>& ref) { stopped.push_back(ref.stop()); });
+  return stopped;
+}
+
+std::vector<bool> Registry::stop_all(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto refs = get_all();
+  std::vector<bool> stopped;
+  stopped.reserve(refs.size());
+  for (auto ref = refs.rbegin(); ref != refs.rend(); ++ref) {
+    auto left = std::max(deadline - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration::zero());
+    stopped.push_back(ref->stop_async().get(left));
+  }
+  return stopped;
+}
+
+bool Registry::register_ref(const ActorRef<>& ref) {
+  auto* cell = ref.cell().get();
+  if (!cell) return false;
+  std::lock_guard lock(mutex_);
+  if (cell->registered || !cell->is_alive() || !cell->object()) return false;
+  cell->registry_prev = last_;
+  cell->registry_next = nullptr;
+  (last_ ? last_->registry_next : first_) = cell;
+  last_ = cell;
+  cell->registry_hold = ref.cell();
+  cell->registered = true;
+  ++size_;
+  return true;
+}
+
+bool Registry::unregister_ref(const ActorRef<>& ref) {
+  auto* cell = ref.cell().get();
+  if (!cell) return false;
+  std::shared_ptr<detail::ActorCell> hold;  // released after the lock: it may be the last owner
+  {
+    std::lock_guard lock(mutex_);
+    if (!cell->registered) return false;
+    (cell->registry_prev ? cell->registry_prev->registry_next : first_) = cell->registry_next;
+    (cell->registry_next ? cell->registry_next->registry_prev : last_) = cell->registry_prev;
+    cell->registry_prev = cell->registry_next = nullptr;
+    cell->registered = false;
+    hold = std::move(cell->registry_hold);
+    --size_;
+  }
+  return true;
+}
+
+std::size_t Registry::size() const {
+  std::lock_guard lock(mutex_);
+  return size_;
+}
+
+}  // namespace cokka

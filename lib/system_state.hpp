@@ -1,0 +1,43 @@
+#pragma once
+
+#include "cokka/registry.hpp"
+#include "cokka/system.hpp"
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace cokka::detail {
+
+/// Everything a System owns; cells point here while their system lives.
+class SystemState {
+public:
+  SystemState(System& owner, asio::io_context* borrowed, unsigned thread_count);
+
+  /// Remembers `cell` so that shutdown can reach actors that are no longer registered.
+  void track(const std::shared_ptr<ActorCell>& cell);
+  /// Every tracked cell still referenced by someone.
+  std::vector<std::shared_ptr<ActorCell>> tracked_cells();
+
+  System& owner;
+  std::unique_ptr<asio::io_context> owned_context;
+  asio::io_context& context;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::vector<std::thread> threads;
+  std::atomic<unsigned> running_threads{0};
+  Registry registry;
+  std::atomic<bool> shutting_down{false};
+
+private:
+  std::mutex cells_mutex_;
+  std::vector<std::weak_ptr<ActorCell>> cells_;
+  std::size_t prune_at_ = 64;
+};
+
+}  // namespace cokka::detail

@@ -1,0 +1,2 @@
+#include <cokka/cokka.hpp>
+#include <doctest/doctest.h>
