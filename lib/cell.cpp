@@ -279,16 +279,18 @@ void ActorCell::cancel_coroutine() {
   });
 }
 
-bool ActorCell::close_now() noexcept {
-  if (scheduled_.exchange(true)) return phase() == Phase::dead;  // a drain is pending: leave it alone
+bool ActorCell::close_now(bool nothing_runs) noexcept {
+  const bool owned = !scheduled_.exchange(true);
+  if (!owned && !nothing_runs) return phase() == Phase::dead;  // a drain may be running: leave it alone
   if (phase() != Phase::dead) {
     system_->registry.unregister_ref(ActorRef<>(shared_from_this()));
     phase_.store(Phase::dead, std::memory_order_release);
     object_.reset();
     if (auto finished = std::move(current_)) finished->abandon(*this);
+    log(spdlog::level::debug, "Stopped {} without running its hooks: its io_context is not running", description());
   }
   abandon_queue();
-  release();
+  if (owned) release();  // otherwise the pending drain still owns the mailbox; it will find the actor dead
   return true;
 }
 

@@ -108,8 +108,9 @@ System::~System() {
     for (auto& thread : state.threads) thread.join();
   }
   // 4. Whatever could not be stopped through its mailbox dies here; strands go before their io_context.
+  const bool nothing_runs = state.owned_context || state.context.stopped();
   for (auto& cell : state.tracked_cells()) {
-    if (!cell->close_now() && cell->phase() != detail::ActorCell::Phase::dead)
+    if (!cell->close_now(nothing_runs))
       detail::log(spdlog::level::err, "cokka::System: {} could not be stopped: its io_context is not running",
                   cell->description());
     cell->detach_strand();

@@ -1,2 +1,217 @@
-#include <cokka/cokka.hpp>
+#include <cokka/future.hpp>
+#include <cokka/promise.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/use_future.hpp>
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/bind_executor.hpp>
+#include <asio/cancellation_signal.hpp>
 #include <doctest/doctest.h>
+
+#include <coroutine>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace std::chrono_literals;
+
+TEST_CASE("a promise's value reaches every get, any number of times") {
+  cokka::Promise<std::string> promise;
+  auto future = promise.get_future();
+  CHECK_FALSE(future.ready());
+  promise.set_value("done");
+  CHECK(future.ready());
+  CHECK(future.get() == "done");
+  CHECK(future.get() == "done");
+  CHECK(promise.get_future().get(1ms) == "done");
+}
+
+TEST_CASE("Future<void> completes and rethrows") {
+  cokka::Promise<void> promise;
+  auto future = promise.get_future();
+  promise.set_value();
+  CHECK_NOTHROW(future.get());
+
+  cokka::Promise<void> failing;
+  failing.set_exception(std::make_exception_ptr(std::logic_error("nope")));
+  CHECK_THROWS_WITH_AS(failing.get_future().get(), "nope", std::logic_error);
+}
+
+TEST_CASE("a stored exception is rethrown by each get, with its type and text") {
+  cokka::Promise<int> promise;
+  promise.set_exception(std::make_exception_ptr(std::out_of_range("index 7")));
+  auto future = promise.get_future();
+  for (int i = 0; i < 3; ++i) CHECK_THROWS_WITH_AS(future.get(), "index 7", std::out_of_range);
+}
+
+TEST_CASE("setting twice throws FutureAlreadySet; the first value stays") {
+  cokka::Promise<int> promise;
+  promise.set_value(1);
+  CHECK_THROWS_AS(promise.set_value(2), cokka::FutureAlreadySet);
+  CHECK_THROWS_AS(promise.set_exception(std::make_exception_ptr(std::runtime_error("x"))), cokka::FutureAlreadySet);
+  CHECK(promise.get_future().get() == 1);
+}
+
+TEST_CASE("a promise destroyed unset breaks its future") {
+  cokka::Future<int> future;
+  {
+    cokka::Promise<int> promise;
+    future = promise.get_future();
+  }
+  CHECK(future.ready());
+  CHECK_THROWS_AS(future.get(), cokka::BrokenPromise);
+}
+
+TEST_CASE("an empty future says so instead of hanging") {
+  cokka::Future<int> future;
+  CHECK_FALSE(future.valid());
+  CHECK_THROWS_AS(future.get(), cokka::InvalidState);
+}
+
+TEST_CASE("get(timeout) throws Timeout and a later get still sees the late value") {
+  cokka::Promise<int> promise;
+  auto future = promise.get_future();
+  CHECK_THROWS_AS(future.get(20ms), cokka::Timeout);
+  promise.set_value(5);
+  CHECK(future.get(20ms) == 5);
+}
+
+TEST_CASE("many threads blocked on one future all wake with the value") {
+  cokka::Promise<int> promise;
+  auto future = promise.get_future();
+  std::atomic<int> sum{0};
+  std::vector<std::thread> waiters;
+  for (int i = 0; i < 8; ++i) waiters.emplace_back([&] { sum += future.get(); });
+  std::this_thread::sleep_for(10ms);
+  promise.set_value(3);
+  for (auto& t : waiters) t.join();
+  CHECK(sum == 24);
+}
+
+TEST_CASE("a move-only value can be taken once") {
+  cokka::Promise<std::unique_ptr<int>> promise;
+  promise.set_value(std::make_unique<int>(9));
+  auto future = promise.get_future();
+  CHECK(*future.get() == 9);
+  CHECK_THROWS_AS(future.get(), cokka::InvalidState);
+}
+
+TEST_CASE("async_wait with use_awaitable resumes the coroutine on its own executor") {
+  asio::io_context io;
+  cokka::Promise<int> promise;
+  auto future = promise.get_future();
+  int got = 0;
+  bool on_io_thread = false;
+  auto waiter = [&]() -> asio::awaitable<void> {
+    got = co_await future.async_wait(asio::use_awaitable);
+    on_io_thread = io.get_executor().running_in_this_thread();
+  };
+  asio::co_spawn(io, waiter(), asio::detached);
+  std::thread setter([&] {
+    std::this_thread::sleep_for(10ms);
+    promise.set_value(11);
+  });
+  io.run();
+  setter.join();
+  CHECK(got == 11);
+  CHECK(on_io_thread);
+}
+
+TEST_CASE("async_wait rethrows the stored exception inside the coroutine") {
+  asio::io_context io;
+  cokka::Promise<int> promise;
+  promise.set_exception(std::make_exception_ptr(std::invalid_argument("bad")));
+  auto future = promise.get_future();
+  std::string caught;
+  auto waiter = [&]() -> asio::awaitable<void> {
+    try {
+      co_await future.async_wait(asio::use_awaitable);
+    } catch (const std::invalid_argument& e) {
+      caught = e.what();
+    }
+  };
+  asio::co_spawn(io, waiter(), asio::detached);
+  io.run();
+  CHECK(caught == "bad");
+}
+
+TEST_CASE("async_wait works with use_future, as_tuple and a plain callback") {
+  asio::io_context io;
+  auto guard = asio::make_work_guard(io);
+  std::thread runner([&] { io.run(); });
+
+  cokka::Promise<int> promise;
+  auto future = promise.get_future();
+  std::future<int> std_future = future.async_wait(asio::bind_executor(io, asio::use_future));
+
+  std::promise<std::pair<bool, int>> from_callback;
+  future.async_wait([&](std::exception_ptr error, int value) { from_callback.set_value({error == nullptr, value}); });
+
+  std::promise<int> from_tuple;
+  auto tuple_waiter = [&]() -> asio::awaitable<void> {
+    auto [error, value] = co_await future.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+    from_tuple.set_value(error ? -1 : value);
+  };
+  asio::co_spawn(io, tuple_waiter(), asio::detached);
+
+  promise.set_value(4);
+  CHECK(std_future.get() == 4);
+  CHECK(from_callback.get_future().get() == std::pair{true, 4});
+  CHECK(from_tuple.get_future().get() == 4);
+  guard.reset();
+  runner.join();
+}
+
+TEST_CASE("cancelling an async_wait ends only that wait, with operation_aborted") {
+  asio::io_context io;
+  cokka::Promise<int> promise;
+  auto future = promise.get_future();
+  asio::cancellation_signal cancel;
+  std::error_code code;
+  future.async_wait(asio::bind_cancellation_slot(cancel.slot(), asio::bind_executor(io, [&](std::exception_ptr error, int) {
+    try {
+      if (error) std::rethrow_exception(error);
+    } catch (const std::system_error& e) {
+      code = e.code();
+    }
+  })));
+  asio::post(io, [&] { cancel.emit(asio::cancellation_type::terminal); });
+  io.run();
+  CHECK(code == asio::error_code(asio::error::operation_aborted));
+  CHECK_FALSE(future.ready());
+  promise.set_value(1);
+  CHECK(future.get() == 1);
+}
+
+namespace {
+// A minimal eager coroutine type without await_transform, to check `co_await future`.
+struct Task {
+  struct promise_type {
+    Task get_return_object() { return {}; }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_never final_suspend() noexcept { return {}; }
+    void return_void() {}
+    void unhandled_exception() { std::terminate(); }
+  };
+};
+Task await_into(cokka::Future<int> future, int& out) { out = co_await future; }
+}  // namespace
+
+TEST_CASE("co_await future in a coroutine type without await_transform") {
+  cokka::Promise<int> promise;
+  int out = 0;
+  await_into(promise.get_future(), out);
+  CHECK(out == 0);
+  promise.set_value(8);
+  CHECK(out == 8);
+  int ready_out = 0;
+  await_into(promise.get_future(), ready_out);
+  CHECK(ready_out == 8);
+}

@@ -111,7 +111,7 @@ public:
   /// Refs are equal when they point at the same actor.
   template <class B>
   friend bool operator==(const ActorRef& a, const ActorRef<B>& b) noexcept {
-    return a.cell_ == b.cell_;
+    return a.cell_ == b.cell();
   }
 
   /// "<Type> (<urn>)", Pykka's way to print an actor ("(no actor)" for an empty ref).

@@ -72,6 +72,7 @@ public:
   /// completes the future; inside `asio::awaitable` use `co_await fut.async_wait(asio::use_awaitable)`.
   auto operator co_await() const {
     struct Awaiter final : detail::FutureWaiter {
+      explicit Awaiter(std::shared_ptr<detail::FutureState<T>> s) : state(std::move(s)) {}
       std::shared_ptr<detail::FutureState<T>> state;
       std::coroutine_handle<> continuation;
       bool await_ready() const noexcept { return state->ready(); }
@@ -82,13 +83,13 @@ public:
       T await_resume() { return state->value(); }
       void on_ready() noexcept override { continuation.resume(); }
     };
-    return Awaiter{{}, state_ptr(), {}};
+    return Awaiter(state_ptr());
   }
 
   friend bool operator==(const Future& a, const Future& b) noexcept { return a.state_ == b.state_; }
 
 private:
-  using signature = std::conditional_t<std::is_void_v<T>, void(std::exception_ptr), void(std::exception_ptr, T)>;
+  using signature = typename detail::WaitSignature<T>::type;
 
   friend class Promise<T>;
   template <class>

@@ -16,6 +16,16 @@
 
 namespace cokka::detail {
 
+/// Completion signature of Future<T>::async_wait.
+template <class T>
+struct WaitSignature {
+  using type = void(std::exception_ptr, T);
+};
+template <>
+struct WaitSignature<void> {
+  using type = void(std::exception_ptr);
+};
+
 /// The Asio asynchronous operation behind Future<T>::async_wait. Completion signature
 /// `void(std::exception_ptr, T)` (`void(std::exception_ptr)` for void).
 ///

@@ -73,9 +73,10 @@ public:
   void adopt(std::unique_ptr<ActorBase> object) noexcept;
   /// Asks a running coroutine handler or hook to finish by emitting terminal cancellation on the strand.
   void cancel_coroutine();
-  /// Kills the actor from a thread outside the strand when no drain can run any more (the system's
-  /// io_context is not being run). False when a drain is still pending and the cell must be left alone.
-  bool close_now() noexcept;
+  /// Kills the actor from outside the strand, without hooks, for a shutdown that cannot go through the
+  /// mailbox. `nothing_runs`: no thread runs the io_context, so a pending drain cannot be executing.
+  /// False when a drain may be running and the cell was left alone.
+  bool close_now(bool nothing_runs) noexcept;
   /// Drops the strand once the system's io_context is going away.
   void detach_strand() noexcept;
 
