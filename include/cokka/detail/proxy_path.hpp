@@ -53,17 +53,19 @@ struct PathTraits<Path<Root, Members...>> {
   using target = std::remove_reference_t<decltype(navigate(std::declval<Root&>()))>;
 };
 
+template <auto Member, class Spec>
+constexpr bool registers_member() noexcept {
+  if constexpr (requires { Spec::cokka_member; }) {
+    if constexpr (std::is_same_v<std::remove_const_t<decltype(Spec::cokka_member)>, decltype(Member)>)
+      return Spec::cokka_member == Member;
+  }
+  return false;
+}
+
 template <auto Member, class... Specs>
 constexpr std::string_view find_traversable_name(TypeList<Specs...>) noexcept {
   std::string_view found;
-  (
-      [&found] {
-        if constexpr (requires { Specs::cokka_member; }) {
-          if constexpr (std::is_same_v<std::remove_const_t<decltype(Specs::cokka_member)>, decltype(Member)>)
-            if (Specs::cokka_member == Member) found = Specs::cokka_name;
-        }
-      }(),
-      ...);
+  ((registers_member<Member, Specs>() && (found = Specs::cokka_name, true)) || ...);
   return found;
 }
 
