@@ -158,7 +158,9 @@ TEST_CASE("an actor that tells itself and then stops handles that message first"
   REQUIRE(stopped.wait());
   CHECK(journal.events() ==
         std::vector<std::string>{"first", "quit", "still in the handler", "told before stop", "stop"});
-  CHECK_FALSE(actor.stop());  // already dead
+  actor.stop();               // true if on_stop was still finishing, false if already dead
+  CHECK_FALSE(actor.stop());  // dead now: a stopped actor never restarts
+  CHECK_FALSE(actor.is_alive());
 }
 
 namespace {
