@@ -283,6 +283,9 @@ TEST_SUITE("proxy") {
     calc.add.defer(5);
     CHECK(calc.last_result().get() == 5);
 
+    calc.slow_mark.defer();  // a coroutine sent as a tell still holds the mailbox until it is done
+    CHECK_FALSE(calc.busy().get());
+
     calc.fail.defer(9);
     CHECK(failure.get() == "custom 9");  // on_failure ran with the method's exception
     ref.stop();                            // returns once the actor is dead

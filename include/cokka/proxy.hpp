@@ -8,6 +8,11 @@
 ///     calc.add.defer(5);                    // tell: no future; an exception stops the actor
 ///
 /// Members come from COKKA_REFLECT (cokka/reflect.hpp).
+///
+/// Arguments are decay-copied into the message (moved when passed as rvalues, so move-only types work) and
+/// reach the method as rvalues. A pointer or `std::string_view` argument is copied as a pointer: what it
+/// points at must outlive the call, which is asynchronous. Pass owning values (std::string) instead.
+/// A method returning a reference sends a copy of the referenced value back.
 #pragma once
 
 #include <cokka/actor_ref.hpp>

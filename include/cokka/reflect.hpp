@@ -23,6 +23,8 @@
 ///   them (`proxy.playback.play()`), still running on the owning actor's strand.
 /// A class derived from `Type` without a COKKA_REFLECT of its own uses `Type`'s registration.
 /// A misspelled or non-data member fails at compile time with a static_assert naming it.
+/// The registration is seen only after the macro: a member function of `Type` that makes a proxy of its own
+/// class (`self().proxy()`) must be defined after COKKA_REFLECT, outside the class body.
 #define COKKA_REFLECT(Type, ...) COKKA_DETAIL_REFLECT(Type, __VA_ARGS__)
 
 namespace cokka {
