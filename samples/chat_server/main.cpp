@@ -1,0 +1,225 @@
+// chat_server: cokka inside an ordinary Asio server. The chat room is an actor; each connection is an Asio
+// coroutine that co_awaits the room's replies. cokka borrows the server's io_context (System(io_context&)),
+// so actors and sockets share one event loop and cokka adds no threads. The program plays a scripted
+// conversation between three clients over 127.0.0.1, prints what each client hears, shuts the server down
+// and exits.
+#include <cokka/cokka.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/experimental/concurrent_channel.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/read_until.hpp>
+#include <asio/strand.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include <array>
+#include <chrono>
+#include <exception>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+using asio::ip::tcp;
+using namespace asio::experimental::awaitable_operators;
+using namespace std::chrono_literals;
+
+// Socket errors are the normal end of a connection here, so they come back as values, not exceptions.
+constexpr auto as_tuple_awaitable = asio::experimental::as_tuple(asio::use_awaitable);
+
+// The lines the room sends one client. A concurrent channel, because the room (on its own strand) and the
+// client's session put and take lines independently.
+using Outbox = asio::experimental::concurrent_channel<void(asio::error_code, std::string)>;
+
+// ---- The room: an actor, so the member list needs no lock whichever thread a session runs on. ----
+
+struct Join {
+  std::string name;
+  std::shared_ptr<Outbox> outbox;
+};
+struct Say {
+  std::string name;
+  std::string text;
+};
+struct Leave {
+  std::string name;
+};
+
+struct Room : cokka::Actor<Room> {
+  // Every message is answered with the number of members, which also tells the session it was handled.
+  std::size_t on_receive(cokka::Message& msg) {
+    if (auto* join = msg.get_if<Join>()) {
+      members_[join->name] = std::move(join->outbox);
+      broadcast("* " + join->name + " joined, " + std::to_string(members_.size()) + " here");
+    } else if (const auto* say = msg.get_if<Say>()) {
+      broadcast(say->name + ": " + say->text);
+    } else if (const auto* leave = msg.get_if<Leave>()) {
+      members_.erase(leave->name);
+      broadcast("* " + leave->name + " left, " + std::to_string(members_.size()) + " here");
+    }
+    return members_.size();
+  }
+
+  // The server is shutting down: a closed outbox ends its session, which closes the connection.
+  void on_stop() {
+    for (auto& [name, outbox] : members_) outbox->close();
+  }
+
+  void broadcast(const std::string& line) {
+    // try_send never waits: a client too slow to take its lines loses some instead of stalling the room.
+    for (auto& [name, outbox] : members_) outbox->try_send(asio::error_code{}, line);
+  }
+
+  std::map<std::string, std::shared_ptr<Outbox>> members_;
+};
+
+// ---- The server: an accept loop and one session coroutine per connection. ----
+
+// The completion of every coroutine here: a failure is rethrown out of io.run_for, so a broken run ends the
+// program loudly (asio::detached would swallow it).
+void rethrow_failure(std::exception_ptr error) {
+  if (error) std::rethrow_exception(error);
+}
+
+// One '\n'-terminated line, or nothing at the end of the stream (or on a socket error).
+asio::awaitable<std::optional<std::string>> read_line(tcp::socket& socket, std::string& buffer) {
+  auto [error, size] = co_await asio::async_read_until(socket, asio::dynamic_buffer(buffer), '\n', as_tuple_awaitable);
+  if (error) co_return std::nullopt;
+  std::string line = buffer.substr(0, size - 1);
+  buffer.erase(0, size);
+  co_return line;
+}
+
+// Client -> room. Awaiting the room's answer before reading on keeps one client's lines in order and stops
+// a flooding client from filling the room's mailbox.
+asio::awaitable<void> relay_to_room(tcp::socket& socket, std::string& buffer, cokka::ActorRef<Room> room,
+                                    std::string name) {
+  while (auto line = co_await read_line(socket, buffer)) {
+    // A named message, not a temporary inside the co_await: g++ 12 destroys a braced temporary written inside
+    // a co_await expression twice (see the Asio field notes).
+    Say say{name, std::move(*line)};
+    co_await room.ask<std::size_t>(std::move(say), asio::use_awaitable);
+  }
+}
+
+// Room -> client, until the outbox is closed or the socket fails.
+asio::awaitable<void> deliver_to_client(tcp::socket& socket, Outbox& outbox) {
+  for (;;) {
+    auto [closed, line] = co_await outbox.async_receive(as_tuple_awaitable);
+    if (closed) co_return;
+    line += '\n';
+    auto [error, size] = co_await asio::async_write(socket, asio::buffer(line), as_tuple_awaitable);
+    if (error) co_return;
+  }
+}
+
+asio::awaitable<void> session(tcp::socket socket, cokka::ActorRef<Room> room) {
+  std::string buffer;
+  auto name = co_await read_line(socket, buffer);  // a client's first line is its name
+  if (!name) co_return;
+  auto outbox = std::make_shared<Outbox>(co_await asio::this_coro::executor, 64);
+  try {
+    Join join{*name, outbox};
+    co_await room.ask<std::size_t>(std::move(join), asio::use_awaitable);
+    // Both directions at once; when one ends (the client hung up, or the room closed the outbox), the other
+    // is cancelled.
+    co_await (relay_to_room(socket, buffer, room, *name) || deliver_to_client(socket, *outbox));
+    Leave leave{*name};
+    co_await room.ask<std::size_t>(std::move(leave), asio::use_awaitable);
+  } catch (const cokka::ActorDeadError&) {
+    // The room has stopped, so the server is shutting down: nothing left to do but hang up.
+  }
+}  // the socket closes here
+
+asio::awaitable<void> accept_clients(tcp::acceptor& acceptor, cokka::ActorRef<Room> room) {
+  for (;;) {
+    // Each session gets a strand, so its two directions never run at once should io run on several threads.
+    auto strand = asio::make_strand(acceptor.get_executor());
+    auto [error, socket] = co_await acceptor.async_accept(strand, as_tuple_awaitable);
+    if (error) co_return;  // the acceptor was closed
+    asio::co_spawn(socket.get_executor(), session(std::move(socket), room), rethrow_failure);
+  }
+}
+
+// ---- The scripted clients. ----
+
+struct Client {
+  std::string name;
+  tcp::socket socket;
+  std::string buffer;
+};
+
+asio::awaitable<void> say(Client& client, std::string text) {
+  std::cout << client.name << " says: " << text << '\n';
+  text += '\n';
+  co_await asio::async_write(client.socket, asio::buffer(text), asio::use_awaitable);
+}
+
+asio::awaitable<Client> connect(tcp::endpoint server, std::string name) {
+  auto executor = co_await asio::this_coro::executor;
+  Client client{std::move(name), tcp::socket(executor), {}};
+  co_await client.socket.async_connect(server, asio::use_awaitable);
+  std::string first_line = client.name + '\n';  // introduce ourselves
+  co_await asio::async_write(client.socket, asio::buffer(first_line), asio::use_awaitable);
+  co_return client;
+}
+
+// Each client present reads its next line. The script only goes on once everybody has heard the last
+// event, which makes the transcript the same on every run.
+asio::awaitable<void> everyone_hears(std::vector<Client>& clients) {
+  for (auto& client : clients) {
+    auto line = co_await read_line(client.socket, client.buffer);
+    std::cout << "  " << client.name << " hears: " << line.value_or("(the server closed the connection)") << '\n';
+  }
+}
+
+asio::awaitable<void> conversation(tcp::acceptor& acceptor, cokka::ActorRef<Room> room) {
+  const auto server = acceptor.local_endpoint();
+  std::vector<Client> present;
+  const std::array<std::string, 3> names{"alice", "bob", "carol"};
+  for (const auto& name : names) {
+    present.push_back(co_await connect(server, name));
+    co_await everyone_hears(present);
+  }
+  co_await say(present[0], "hi all");
+  co_await everyone_hears(present);
+  co_await say(present[1], "hi alice!");
+  co_await everyone_hears(present);
+  co_await say(present[2], "got to go, bye");
+  co_await everyone_hears(present);
+  present.pop_back();  // carol hangs up
+  co_await everyone_hears(present);
+
+  // Shut the server down while alice and bob are still connected.
+  std::cout << "server: shutting down\n";
+  acceptor.close();                                            // no more clients: the accept loop ends
+  co_await room.stop_async().async_wait(asio::use_awaitable);  // on_stop closes every member's outbox
+  co_await everyone_hears(present);
+}
+
+int main() {
+  asio::io_context io;
+  cokka::System system(io);  // borrows io: the room runs on the server's own event loop
+  auto room = system.start<Room>();
+  tcp::acceptor acceptor(io, {asio::ip::address_v4::loopback(), 0});  // port 0: the OS picks a free port
+  std::cout << "server: listening on " << acceptor.local_endpoint() << '\n';
+  asio::co_spawn(io, accept_clients(acceptor, room), rethrow_failure);
+  asio::co_spawn(io, conversation(acceptor, room), rethrow_failure);
+
+  // run() would return by itself once the conversation is over and every connection closed; run_for puts a
+  // bound on it in case something goes wrong.
+  io.run_for(20s);
+  if (!io.stopped()) {
+    std::cout << "chat_server: the conversation did not finish within 20 s\n";
+    io.stop();  // so that ~System does not wait for actors nobody runs any more
+    return 1;
+  }
+  std::cout << "server: stopped cleanly\n";
+}
