@@ -93,6 +93,7 @@ public:
         detail::ProxyDescriptor<X>::template cokka_calls_<Proxy<X>>(),
         detail::ProxyDescriptor<X>::template cokka_nested_<detail::ProxyPath<X>>(ref) {}
 
+  /// Same actor (proxies of one type always follow the same path).
   friend bool operator==(const Proxy& a, const Proxy& b) noexcept { return a.cokka_ref_ == b.cokka_ref_; }
 
   /// Proxies of different types are equal only when they follow the same members from the same actor
@@ -105,8 +106,8 @@ public:
   }
 };
 
-/// A Proxy of this actor. Throws ActorDeadError("<Type> (<urn>) not found") when the actor is dead, and
-/// fails to compile when A has no COKKA_REFLECT (its own or a base's).
+// Declared (and documented) in actor_ref.hpp. Throws ActorDeadError("<Type> (<urn>) not found") when the
+// actor is dead; fails to compile when A has no COKKA_REFLECT (its own or a base's).
 template <class A>
 Proxy<A> ActorRef<A>::proxy() const
   requires(!std::is_void_v<A>)
@@ -120,6 +121,7 @@ Proxy<A> ActorRef<A>::proxy() const
 /// Hashes by actor identity (proxies of one type always follow the same path).
 template <class X>
 struct std::hash<cokka::Proxy<X>> {
+  /// The hash of the actor ref the proxy holds.
   std::size_t operator()(const cokka::Proxy<X>& proxy) const noexcept {
     return std::hash<cokka::ActorRef<cokka::detail::ProxyRoot<X>>>{}(proxy.cokka_ref_);
   }

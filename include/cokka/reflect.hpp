@@ -48,8 +48,9 @@ constexpr std::string_view to_string(MemberKind kind) noexcept {
 
 /// One registered member: its name as written in COKKA_REFLECT, and its kind.
 struct MemberInfo {
-  std::string_view name;
-  MemberKind kind;
+  std::string_view name;  ///< the member's name, as written in COKKA_REFLECT
+  MemberKind kind;        ///< which section listed it
+  /// Same name and kind.
   friend constexpr bool operator==(const MemberInfo&, const MemberInfo&) = default;
 };
 
@@ -58,11 +59,15 @@ struct MemberInfo {
 template <std::size_t N>
 struct Reflection {
   std::string_view type_name;  ///< `Type` as written in COKKA_REFLECT
-  std::array<MemberInfo, N> members;
+  std::array<MemberInfo, N> members;  ///< the registered members, in order
 
+  /// The number of registered members.
   static constexpr std::size_t size() noexcept { return N; }
+  /// Iteration over `members` (range-for works on the reflection itself).
   constexpr const MemberInfo* begin() const noexcept { return members.data(); }
+  /// End of the iteration over `members`.
   constexpr const MemberInfo* end() const noexcept { return members.data() + N; }
+  /// The member at `index` (in COKKA_REFLECT order); `index` must be below size().
   constexpr const MemberInfo& operator[](std::size_t index) const { return members[index]; }
   /// The member called `name`, or nullptr.
   constexpr const MemberInfo* find(std::string_view name) const noexcept {
