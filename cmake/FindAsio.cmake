@@ -3,4 +3,8 @@ if(NOT TARGET cokka::asio)
   find_path(ASIO_INCLUDE_DIR asio.hpp REQUIRED)
   add_library(cokka::asio INTERFACE IMPORTED)
   set_target_properties(cokka::asio PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${ASIO_INCLUDE_DIR}")
+  # Asio 1.22 enables its C++20 coroutine support for g++ only; clang 14 with libstdc++ has it too.
+  set_property(TARGET cokka::asio PROPERTY INTERFACE_COMPILE_DEFINITIONS
+    $<$<CXX_COMPILER_ID:Clang>:ASIO_HAS_CO_AWAIT=1>
+    $<$<CXX_COMPILER_ID:Clang>:ASIO_HAS_STD_COROUTINE=1>)
 endif()

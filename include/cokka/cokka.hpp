@@ -9,5 +9,7 @@
 #include <cokka/logging.hpp>
 #include <cokka/message.hpp>
 #include <cokka/promise.hpp>
+#include <cokka/proxy.hpp>
+#include <cokka/reflect.hpp>
 #include <cokka/registry.hpp>
 #include <cokka/system.hpp>

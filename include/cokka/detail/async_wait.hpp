@@ -68,6 +68,7 @@ public:
 
 private:
   struct CancelHandler {
+    explicit CancelHandler(AsyncWaitOp* waiting) noexcept : op(waiting) {}
     AsyncWaitOp* op;
     void operator()(asio::cancellation_type type) const {
       if ((type & (asio::cancellation_type::terminal | asio::cancellation_type::partial |
