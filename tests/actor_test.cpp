@@ -15,6 +15,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
+//! [hooks]
 struct Hooks : cokka::Actor<Hooks> {
   explicit Hooks(test::Journal& journal) : journal_(journal) {}
   void on_start() { journal_.add("start"); }
@@ -34,6 +35,7 @@ struct Hooks : cokka::Actor<Hooks> {
   }
   test::Journal& journal_;
 };
+//! [hooks]
 
 }  // namespace
 
@@ -49,6 +51,7 @@ TEST_CASE("on_start runs before the first message, on_stop after the last") {
   CHECK(journal.events() == std::vector<std::string>{"start", "msg a", "msg b", "stop"});
 }
 
+//! [tell_failure]
 TEST_CASE("a tell whose handler throws stops the actor and runs on_failure, not on_stop") {
   test::Journal journal;
   cokka::System system(cokka::threads{2});
@@ -61,7 +64,9 @@ TEST_CASE("a tell whose handler throws stops the actor and runs on_failure, not 
   CHECK(system.registry().get_all().empty());
   CHECK_THROWS_AS(actor.tell(std::string("late")), cokka::ActorDeadError);
 }
+//! [tell_failure]
 
+//! [ask_failure]
 TEST_CASE("an ask whose handler throws sends the exception to the asker; the actor lives on") {
   test::Journal journal;
   cokka::System system(cokka::threads{2});
@@ -71,6 +76,7 @@ TEST_CASE("an ask whose handler throws sends the exception to the asker; the act
   CHECK(actor.ask<std::string>(std::string("x")).get() == "re: x");
   CHECK(system.registry().get_all().size() == 1);
 }
+//! [ask_failure]
 
 namespace {
 struct FailingStart : cokka::Actor<FailingStart> {
@@ -163,6 +169,7 @@ TEST_CASE("an actor that tells itself and then stops handles that message first"
   CHECK_FALSE(actor.is_alive());
 }
 
+//! [one_at_a_time]
 namespace {
 struct Sleeper : cokka::Actor<Sleeper> {
   explicit Sleeper(test::Journal& journal) : journal_(journal) {}
@@ -190,6 +197,7 @@ TEST_CASE("coroutine handlers co_await a timer without letting the next message 
   CHECK(c.get(5s) == 30);
   CHECK(journal.events() == std::vector<std::string>{"begin 1", "end 1", "begin 2", "end 2", "begin 3", "end 3"});
 }
+//! [one_at_a_time]
 
 namespace {
 struct Doubler : cokka::Actor<Doubler> {
@@ -265,6 +273,7 @@ TEST_CASE("hooks may be coroutines; messages wait for a coroutine on_start") {
   CHECK(journal.events() == std::vector<std::string>{"started", "message", "stopped"});
 }
 
+//! [blocking_get]
 namespace {
 struct Blocker : cokka::Actor<Blocker> {
   explicit Blocker(cokka::Future<int> pending) : pending_(std::move(pending)) {}
@@ -285,6 +294,7 @@ TEST_CASE("a blocking get inside a handler throws BlockingCallInActor and says w
   }
   CHECK(actor.is_alive());
 }
+//! [blocking_get]
 
 namespace {
 struct Identity : cokka::Actor<Identity> {
