@@ -38,6 +38,7 @@ struct FutureAccess;
 template <class T>
 class Future {
 public:
+  /// The type of the result (`void` for a future that only signals completion).
   using value_type = T;
 
   /// An invalid future (`valid()` is false); waiting on it throws InvalidState.
