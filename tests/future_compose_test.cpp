@@ -82,6 +82,7 @@ Task await_into(cokka::Future<T> future, std::optional<T>& out, std::string& err
 
 }  // namespace
 
+//! [map]
 TEST_CASE("map transforms the value lazily; a failed source passes on without calling f") {
   cokka::Promise<int> promise;
   std::atomic<int> calls{0};
@@ -110,6 +111,7 @@ TEST_CASE("map transforms the value lazily; a failed source passes on without ca
   CHECK_THROWS_WITH_AS(mapped.get(), "no such row", std::out_of_range);
   CHECK(calls == 1);
 }
+//! [map]
 
 TEST_CASE("map over and into void") {
   cokka::Promise<void> done;
@@ -280,6 +282,7 @@ TEST_CASE("filter moves elements out of its own copy and only copies through a v
   CHECK(words == std::vector<std::string>{"alpha", "beta", "gamma"});  // the viewed data is untouched
 }
 
+//! [reduce]
 TEST_CASE("reduce folds a range; without init an empty range fails with a clear InvalidState") {
   cokka::Promise<Ints> promise;
   auto sum = promise.get_future().reduce([](int acc, int v) { return acc + v; });
@@ -297,6 +300,7 @@ TEST_CASE("reduce folds a range; without init an empty range fails with a clear 
   CHECK_THROWS_AS(nothing.get(), cokka::InvalidState);
   CHECK_THROWS_WITH(nothing.get(), doctest::Contains("reduce(f, init)"));
 }
+//! [reduce]
 
 TEST_CASE("reduce with init starts from a fresh copy of init after a failed computation") {
   int calls = 0;
@@ -313,6 +317,7 @@ TEST_CASE("reduce with init starts from a fresh copy of init after a failed comp
   CHECK(calls == 4);
 }
 
+//! [join]
 TEST_CASE("join gives a tuple of every value, std::monostate for void") {
   cokka::Promise<int> a;
   cokka::Promise<void> b;
@@ -330,6 +335,7 @@ TEST_CASE("join gives a tuple of every value, std::monostate for void") {
   auto twice = cokka::join(a.get_future(), a.get_future());
   CHECK(twice.get() == std::tuple{1, 1});
 }
+//! [join]
 
 TEST_CASE("join fails with the first failure in argument order") {
   cokka::Promise<int> a;
@@ -343,6 +349,7 @@ TEST_CASE("join fails with the first failure in argument order") {
   CHECK_THROWS_AS(cokka::join(a.get_future(), cokka::Future<int>()), cokka::InvalidState);
 }
 
+//! [get_all]
 TEST_CASE("get_all returns the values in order and rethrows the first failure in order") {
   std::vector<cokka::Promise<int>> promises(3);
   std::vector<cokka::Future<int>> futures;
@@ -364,6 +371,7 @@ TEST_CASE("get_all returns the values in order and rethrows the first failure in
   CHECK_NOTHROW(cokka::get_all(voids, 1s));
   CHECK(cokka::get_all(std::vector<cokka::Future<int>>{}, 1ms).empty());
 }
+//! [get_all]
 
 TEST_CASE("get_all shares one deadline: three futures set 150 ms apart miss a 200 ms total") {
   std::vector<cokka::Promise<int>> promises(3);

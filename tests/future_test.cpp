@@ -142,6 +142,7 @@ TEST_CASE("async_wait rethrows the stored exception inside the coroutine") {
   CHECK(caught == "bad");
 }
 
+//! [completion_tokens]
 TEST_CASE("async_wait works with use_future, as_tuple and a plain callback") {
   asio::io_context io;
   auto guard = asio::make_work_guard(io);
@@ -168,7 +169,9 @@ TEST_CASE("async_wait works with use_future, as_tuple and a plain callback") {
   guard.reset();
   runner.join();
 }
+//! [completion_tokens]
 
+//! [cancel_wait]
 TEST_CASE("cancelling an async_wait ends only that wait, with operation_aborted") {
   asio::io_context io;
   cokka::Promise<int> promise;
@@ -189,6 +192,7 @@ TEST_CASE("cancelling an async_wait ends only that wait, with operation_aborted"
   promise.set_value(1);
   CHECK(future.get() == 1);
 }
+//! [cancel_wait]
 
 namespace {
 // A minimal eager coroutine type without await_transform, to check `co_await future`.

@@ -7,6 +7,7 @@
 
 using namespace std::chrono_literals;
 
+//! [lookups]
 namespace app {
 struct Named : cokka::Actor<Named> {
   Named(test::Journal& journal, std::string name) : journal_(journal), name_(std::move(name)) {}
@@ -47,7 +48,9 @@ TEST_CASE("lookups by class, class name and urn") {
   all.clear();  // a snapshot: changing it changes nothing
   CHECK(system.registry().size() == 3);
 }
+//! [lookups]
 
+//! [stop_all]
 TEST_CASE("stop_all stops last started first and reports one bool per actor") {
   test::Journal journal;
   cokka::System system(cokka::threads{2});
@@ -59,7 +62,9 @@ TEST_CASE("stop_all stops last started first and reports one bool per actor") {
   CHECK(system.registry().get_all().empty());
   CHECK(system.registry().stop_all().empty());
 }
+//! [stop_all]
 
+//! [broadcast]
 TEST_CASE("broadcast tells every actor, or only one class") {
   test::Journal journal;
   cokka::System system(cokka::threads{2});
@@ -75,6 +80,7 @@ TEST_CASE("broadcast tells every actor, or only one class") {
   CHECK(std::count(events.begin(), events.end(), "n got only named") == 1);
   CHECK(std::count(events.begin(), events.end(), "s got only named") == 0);
 }
+//! [broadcast]
 
 TEST_CASE("manual register and unregister; repeating is harmless") {
   test::Journal journal;
