@@ -176,6 +176,7 @@ TEST_CASE("an awaiting coroutine resumes on its own executor, never inside the r
   run_on(strand, coroutine());
 }
 
+//! [timer_race]
 namespace integration {
 struct Hold {};
 struct Ping {};
@@ -233,6 +234,7 @@ TEST_CASE("a timer race cancels the wait the Asio way; the actor is not affected
   CHECK(slow.is_alive());
   CHECK(slow.ask<int>(Ping{}).get(10s) == 2);
 }
+//! [timer_race]
 
 namespace integration {
 struct Recorded : cokka::Actor<Recorded> {
