@@ -1,5 +1,6 @@
 #include "cokka/detail/cell.hpp"
 
+#include "cell_executor.hpp"
 #include "cokka/detail/actor_model.hpp"
 #include "cokka/detail/envelopes.hpp"
 #include "log.hpp"
@@ -9,29 +10,28 @@
 #include <asio/co_spawn.hpp>
 #include <asio/post.hpp>
 
+#include <ctime>
 #include <random>
 
 namespace cokka::detail {
 
 namespace {
 
-thread_local ActorCell* current_cell = nullptr;
-
-/// Marks the thread as running `cell`'s handlers (restores the previous mark: drains can nest in tests that
-/// run io_context::poll inside a handler).
-class CurrentScope {
-public:
-  explicit CurrentScope(ActorCell* cell) noexcept : previous_(std::exchange(current_cell, cell)) {}
-  CurrentScope(const CurrentScope&) = delete;
-  CurrentScope& operator=(const CurrentScope&) = delete;
-  ~CurrentScope() { current_cell = previous_; }
-
-private:
-  ActorCell* previous_;
-};
-
 /// Messages handled per turn before the drain yields its thread to other strands.
 constexpr int drain_batch = 256;
+
+/// Nanoseconds of a monotonic clock that is cheap enough to read once per drain turn (for debug dumps). The
+/// coarse Linux clock costs a quarter of steady_clock on the target VMs, at a resolution of a few ms.
+std::int64_t coarse_now() noexcept {
+#ifdef CLOCK_MONOTONIC_COARSE
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+  return std::int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
+#else
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+#endif
+}
 
 void make_urn(std::array<char, 45>& urn) {
   thread_local std::mt19937_64 random{std::random_device{}()};
@@ -57,7 +57,7 @@ HandlerResult Envelope::run(ActorBase&) { return {}; }
 void Envelope::complete(std::exception_ptr, Message) noexcept {}
 void Envelope::abandon(const ActorCell&) noexcept {}
 void Envelope::reject(const ActorCell&) noexcept {}
-std::string Envelope::describe() const { return "envelope"; }
+const char* Envelope::describe() const noexcept { return "envelope"; }
 
 HandlerResult TellEnvelope::run(ActorBase& actor) { return receive(actor, message_); }
 
@@ -105,7 +105,12 @@ ActorCell::ActorCell(SystemState& system, Strand strand, const std::string& type
 
 ActorCell::~ActorCell() { abandon_queue(); }
 
-ActorCell* ActorCell::current() noexcept { return current_cell; }
+ActorCell*& current_cell_slot() noexcept {
+  thread_local ActorCell* current = nullptr;
+  return current;
+}
+
+ActorCell* ActorCell::current() noexcept { return current_cell_slot(); }
 ActorCell*& constructing_cell_slot() noexcept {
   thread_local ActorCell* constructing = nullptr;
   return constructing;
@@ -125,6 +130,7 @@ const ActorCell::Strand& ActorCell::strand() const {
 void ActorCell::adopt(std::unique_ptr<ActorBase> object) noexcept { object_ = std::move(object); }
 
 void ActorCell::enqueue(Envelope* envelope) noexcept {
+  pushed_.fetch_add(1, std::memory_order_relaxed);  // before the push, so that a reader never sees popped > pushed
   queue_.push(envelope);
   if (!scheduled_.exchange(true)) schedule();
 }
@@ -147,11 +153,16 @@ void ActorCell::release() noexcept {
 
 void ActorCell::drain() noexcept {
   CurrentScope scope(this);
+  turn_began_.store(coarse_now(), std::memory_order_relaxed);
   for (int handled = 0; handled < drain_batch; ++handled) {
-    auto* node = queue_.pop();
-    if (!node) return release();
-    if (!process(static_cast<Envelope*>(node))) return;  // a coroutine owns the mailbox until it finishes
+    auto* envelope = pop();
+    if (!envelope) {
+      mark_handling(nullptr);
+      return release();
+    }
+    if (!process(envelope)) return;  // a coroutine owns the mailbox until it finishes
   }
+  mark_handling(nullptr);
   if (phase() == Phase::dead) {
     abandon_queue();
     return release();
@@ -159,9 +170,16 @@ void ActorCell::drain() noexcept {
   asio::post(*strand_, [self = shared_from_this()] { self->drain(); });
 }
 
+// Only the mailbox's one consumer calls this (the drain, or whoever owns `scheduled_` or a dead cell).
+Envelope* ActorCell::pop() noexcept {
+  auto* node = queue_.pop();
+  if (node) popped_.store(popped_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+  return static_cast<Envelope*>(node);
+}
+
 void ActorCell::abandon_queue() noexcept {
-  while (auto* node = queue_.pop()) {
-    std::unique_ptr<Envelope> envelope(static_cast<Envelope*>(node));
+  while (auto* popped = pop()) {
+    std::unique_ptr<Envelope> envelope(popped);
     envelope->abandon(*this);
   }
 }
@@ -174,6 +192,7 @@ bool ActorCell::process(Envelope* raw) noexcept {
     return true;
   }
   current_ = std::move(envelope);
+  if (current_->kind() != Envelope::Kind::stop) mark_handling(current_->describe());
   switch (current_->kind()) {
     case Envelope::Kind::start:
       stage_ = Stage::starting;
@@ -206,12 +225,16 @@ bool ActorCell::invoke(Invoke&& run) noexcept {
 
 void ActorCell::spawn(asio::awaitable<Message> coroutine) noexcept {
   coroutine_running_ = true;
+  CellExecutor<Strand> executor(*strand_, this);
   auto on_done = [self = shared_from_this()](std::exception_ptr error, Message reply) {
     self->coroutine_running_ = false;
     CurrentScope scope(self.get());
     if (self->settle(std::move(error), std::move(reply))) self->drain();
   };
-  asio::co_spawn(*strand_, std::move(coroutine), asio::bind_cancellation_slot(cancel_.slot(), std::move(on_done)));
+  asio::co_spawn(executor, std::move(coroutine), asio::bind_cancellation_slot(cancel_.slot(), std::move(on_done)));
+  // After a shutdown's cancel_coroutine, a coroutine that starts later (a queued message, on_stop) is
+  // cancelled at once: waiting for the next cancellation round would cost every such message 20 ms.
+  if (cancelling_ && coroutine_running_) cancel_.emit(asio::cancellation_type::terminal);
 }
 
 // Applies the failure rules to the outcome of the current handler or hook. Returns false when that started
@@ -222,6 +245,7 @@ bool ActorCell::settle(std::exception_ptr error, Message reply) noexcept {
       stage_ = Stage::idle;
       if (error) {
         log(spdlog::level::err, "{} failed in on_start and was stopped: {}", description(), describe_exception(error));
+        phase_.store(Phase::closing, std::memory_order_release);  // before unregistering: no register_ref after it
         system_->registry.unregister_ref(ActorRef<>(shared_from_this()));
         die();
       } else {
@@ -259,12 +283,14 @@ bool ActorCell::begin_closing(Stage stage, std::exception_ptr failure) noexcept 
   system_->registry.unregister_ref(ActorRef<>(shared_from_this()));
   log(spdlog::level::debug, "Unregistered {}; stopping", description());
   stage_ = stage;
+  mark_handling(stage == Stage::stopping ? "on_stop" : "on_failure");
   if (stage == Stage::stopping) return invoke([this] { return object_->cokka_on_stop(); });
   return invoke([this, failure = std::move(failure)] { return object_->cokka_on_failure(failure); });
 }
 
 void ActorCell::die() noexcept {
   phase_.store(Phase::dead, std::memory_order_release);
+  mark_handling(nullptr);
   stage_ = Stage::idle;
   object_.reset();
   if (auto finished = std::move(current_)) finished->abandon(*this);  // a stop pill resolves true
@@ -275,6 +301,7 @@ void ActorCell::die() noexcept {
 void ActorCell::cancel_coroutine() {
   if (phase() == Phase::dead || !strand_) return;
   asio::post(*strand_, [self = shared_from_this()] {
+    self->cancelling_ = true;
     if (self->coroutine_running_) self->cancel_.emit(asio::cancellation_type::terminal);
   });
 }
@@ -283,8 +310,8 @@ bool ActorCell::close_now(bool nothing_runs) noexcept {
   const bool owned = !scheduled_.exchange(true);
   if (!owned && !nothing_runs) return phase() == Phase::dead;  // a drain may be running: leave it alone
   if (phase() != Phase::dead) {
+    phase_.store(Phase::dead, std::memory_order_release);  // before unregistering: no register_ref after it
     system_->registry.unregister_ref(ActorRef<>(shared_from_this()));
-    phase_.store(Phase::dead, std::memory_order_release);
     object_.reset();
     if (auto finished = std::move(current_)) finished->abandon(*this);
     log(spdlog::level::debug, "Stopped {} without running its hooks: its io_context is not running", description());
@@ -295,5 +322,33 @@ bool ActorCell::close_now(bool nothing_runs) noexcept {
 }
 
 void ActorCell::detach_strand() noexcept { strand_.reset(); }
+
+ActorCell::Activity ActorCell::activity() const noexcept {
+  Activity activity;
+  // popped_ first (acquire): every push it counts happened before, so pushed_ is at least as large.
+  const auto popped = popped_.load(std::memory_order_acquire);
+  const auto pushed = pushed_.load(std::memory_order_relaxed);
+  activity.mailbox_depth = pushed > popped ? static_cast<std::size_t>(pushed - popped) : 0;
+  activity.handling = handling_.load(std::memory_order_acquire);
+  if (activity.handling) {
+    auto began = turn_began_.load(std::memory_order_relaxed);
+    activity.handling_for =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(std::max<std::int64_t>(coarse_now() - began, 0)));
+  }
+  activity.awaiting = awaiting_.load(std::memory_order_acquire);
+  return activity;
+}
+
+// One wait is remembered: parallel waits in one handler show the latest until it ends.
+void ActorCell::begin_await(const void* op, const ActorCell* producer) noexcept {
+  await_op_.store(op, std::memory_order_relaxed);
+  awaiting_.store(producer, std::memory_order_release);
+}
+
+void ActorCell::end_await(const void* op) noexcept {
+  const void* expected = op;
+  if (await_op_.compare_exchange_strong(expected, nullptr, std::memory_order_relaxed))
+    awaiting_.store(nullptr, std::memory_order_release);
+}
 
 }  // namespace cokka::detail

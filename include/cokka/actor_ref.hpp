@@ -52,8 +52,9 @@ public:
   /// when the actor is dead. If the handler throws, the actor fails: it is stopped and on_failure runs.
   template <class M>
   void tell(M&& message) const {
+    auto& cell = checked();  // before the envelope exists: an empty ref must not leak it
     auto* envelope = new detail::TellEnvelope(Message(std::forward<M>(message)));
-    if (!detail::try_enqueue(checked(), envelope)) std::rethrow_exception(detail::not_found_error(*cell_));
+    if (!detail::try_enqueue(cell, envelope)) std::rethrow_exception(detail::not_found_error(cell));
   }
 
   /// Sends `message` now and returns the future reply. The handler's return value, converted to `R`, completes
@@ -62,10 +63,10 @@ public:
   /// `R = Message` gives the reply as it is; `R = void` ignores it.
   template <class R = Message, class M>
   Future<R> ask(M&& message) const {
-    Promise<R> promise;
+    auto& cell = checked();
+    Promise<R> promise(detail::ProducerKey{}, cell);
     auto future = promise.get_future();
-    auto* envelope = new detail::AskEnvelope<R>(Message(std::forward<M>(message)), std::move(promise));
-    detail::try_enqueue(checked(), envelope);
+    detail::try_enqueue(cell, new detail::AskEnvelope<R>(Message(std::forward<M>(message)), std::move(promise)));
     return future;
   }
 
@@ -87,9 +88,10 @@ public:
   /// Queues a stop behind the messages already waiting and returns a future that becomes `true` once the
   /// actor is dead (on_stop has run), or is `false` at once when the actor was already dead. Never fails.
   Future<bool> stop_async() const {
-    Promise<bool> promise;
+    auto& cell = checked();
+    Promise<bool> promise(detail::ProducerKey{}, cell);
     auto future = promise.get_future();
-    detail::try_enqueue(checked(), new detail::StopEnvelope(std::move(promise)));
+    detail::try_enqueue(cell, new detail::StopEnvelope(std::move(promise)));
     return future;
   }
 

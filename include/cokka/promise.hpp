@@ -18,6 +18,8 @@ template <class T>
 class Promise {
 public:
   Promise() : state_(std::make_shared<detail::FutureState<T>>()) {}
+  /// For cokka itself: a promise of `producer`'s reply (lets a debug dump say whose reply an actor awaits).
+  Promise(detail::ProducerKey, const detail::ActorCell& producer) : Promise() { state_->set_producer(&producer); }
   Promise(Promise&&) noexcept = default;
   Promise& operator=(Promise&& other) noexcept {
     if (this != &other) {

@@ -34,7 +34,7 @@ public:
     promise_.set_exception(stopped_before_handling_error(cell));
   }
   void reject(const ActorCell& cell) noexcept override { promise_.set_exception(not_found_error(cell)); }
-  std::string describe() const override { return member_; }
+  const char* describe() const noexcept override { return member_; }
 
 private:
   const char* member_;
@@ -51,7 +51,7 @@ public:
   HandlerResult run(ActorBase& actor) override {
     return run_boxed([this, &actor] { return std::invoke(fn_, static_cast<A&>(actor)); });
   }
-  std::string describe() const override { return member_; }
+  const char* describe() const noexcept override { return member_; }
 
 private:
   const char* member_;
@@ -64,14 +64,10 @@ private:
 /// `member` (static storage) names what is called, for logs and debug dumps.
 template <class A, class Fn>
 Future<call_result_t<A, Fn>> call_ask(const ActorRef<A>& ref, const char* member, Fn fn) {
-  Promise<call_result_t<A, Fn>> promise;
+  if (!ref.valid()) throw InvalidState("cokka: call through an empty ActorRef");
+  Promise<call_result_t<A, Fn>> promise(ProducerKey{}, *ref.cell());
   auto future = promise.get_future();
-  auto* envelope = new CallEnvelope<A, Fn>(member, std::move(fn), std::move(promise));
-  if (!ref.valid()) {
-    delete envelope;
-    throw InvalidState("cokka: call through an empty ActorRef");
-  }
-  try_enqueue(*ref.cell(), envelope);
+  try_enqueue(*ref.cell(), new CallEnvelope<A, Fn>(member, std::move(fn), std::move(promise)));
   return future;
 }
 

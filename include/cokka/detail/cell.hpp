@@ -69,6 +69,19 @@ public:
   /// The actor object; only to be used on the strand, or under the registry lock while registered.
   ActorBase* object() const noexcept { return object_.get(); }
 
+  /// What the actor is doing, as cokka::debug reports it. Any thread may read it while the actor runs.
+  struct Activity {
+    const char* handling = nullptr;            ///< Envelope::describe() or hook name; null when idle
+    std::chrono::milliseconds handling_for{};  ///< since its drain turn began (coarse clock, a few ms)
+    std::size_t mailbox_depth = 0;             ///< envelopes queued and not taken yet
+    const ActorCell* awaiting = nullptr;       ///< whose reply a coroutine handler awaits (identity only)
+  };
+  Activity activity() const noexcept;
+  /// A coroutine handler of this actor started waiting (wait `op`) for a reply `producer` will give.
+  void begin_await(const void* op, const ActorCell* producer) noexcept;
+  /// Wait `op` ended (the coroutine is resuming).
+  void end_await(const void* op) noexcept;
+
   // --- used by System and Registry only ---
   void adopt(std::unique_ptr<ActorBase> object) noexcept;
   /// Asks a running coroutine handler or hook to finish by emitting terminal cancellation on the strand.
@@ -100,15 +113,25 @@ private:
   void die() noexcept;
   void abandon_queue() noexcept;
   void spawn(asio::awaitable<Message> coroutine) noexcept;
+  Envelope* pop() noexcept;
+  void mark_handling(const char* what) noexcept { handling_.store(what, std::memory_order_release); }
 
   SystemState* system_;
   const std::string* type_name_;
   std::optional<Strand> strand_;
   MpscQueue queue_;
+  // Debug counters, kept next to the queue they count. Mailbox depth = pushed_ - popped_.
+  std::atomic<std::uint64_t> pushed_{0};
+  std::atomic<std::uint64_t> popped_{0};  // written by the one consumer only
   std::atomic<bool> scheduled_{false};
+  std::atomic<const char*> handling_{nullptr};
+  std::atomic<std::int64_t> turn_began_{0};  // coarse clock, ns
+  std::atomic<const void*> await_op_{nullptr};
+  std::atomic<const ActorCell*> awaiting_{nullptr};
   std::atomic<Phase> phase_{Phase::running};
   Stage stage_ = Stage::idle;
   bool coroutine_running_ = false;
+  bool cancelling_ = false;  // cancel_coroutine ran: coroutines are cancelled as they start
   std::unique_ptr<ActorBase> object_;
   std::unique_ptr<Envelope> current_;
   asio::cancellation_signal cancel_;

@@ -47,8 +47,9 @@ public:
   virtual void abandon(const ActorCell& cell) noexcept;
   /// The envelope was sent to an actor that was already dead (asks fail "not found", stops resolve false).
   virtual void reject(const ActorCell& cell) noexcept;
-  /// What is being handled (message type or proxied member), for logs and debug dumps.
-  virtual std::string describe() const;
+  /// What is being handled (message type or proxied member), for logs and debug dumps. Static storage: the
+  /// text outlives the envelope, so a debug dump may read it from another thread after the envelope is gone.
+  virtual const char* describe() const noexcept;
 
 private:
   Kind kind_;

@@ -41,7 +41,7 @@ class TellEnvelope final : public Envelope {
 public:
   explicit TellEnvelope(Message message) noexcept : Envelope(Kind::tell), message_(std::move(message)) {}
   HandlerResult run(ActorBase& actor) override;
-  std::string describe() const override { return message_.type_name(); }
+  const char* describe() const noexcept override { return message_.type_name().c_str(); }
 
 private:
   Message message_;
@@ -61,7 +61,7 @@ public:
     promise_.set_exception(stopped_before_handling_error(cell));
   }
   void reject(const ActorCell& cell) noexcept override { promise_.set_exception(not_found_error(cell)); }
-  std::string describe() const override { return message_.type_name(); }
+  const char* describe() const noexcept override { return message_.type_name().c_str(); }
 
 private:
   Message message_;
@@ -74,7 +74,7 @@ public:
   explicit StopEnvelope(Promise<bool> promise) noexcept : Envelope(Kind::stop), promise_(std::move(promise)) {}
   void abandon(const ActorCell&) noexcept override { promise_.set_value(true); }
   void reject(const ActorCell&) noexcept override { promise_.set_value(false); }
-  std::string describe() const override { return "stop"; }
+  const char* describe() const noexcept override { return "stop"; }
 
 private:
   Promise<bool> promise_;
@@ -84,7 +84,7 @@ private:
 class StartEnvelope final : public Envelope {
 public:
   StartEnvelope() noexcept : Envelope(Kind::start) {}
-  std::string describe() const override { return "on_start"; }
+  const char* describe() const noexcept override { return "on_start"; }
 };
 
 /// Calls the actor's on_receive (a friend of ActorBase lives in lib).

@@ -14,6 +14,13 @@
 
 namespace cokka::detail {
 
+class ActorCell;
+
+/// Selects Promise's constructor for the reply of an actor (cokka's own sends use it).
+struct ProducerKey {
+  explicit ProducerKey() = default;
+};
+
 /// Something waiting for a future to complete without blocking a thread (an async_wait, a co_await,
 /// a continuation). Owned by whoever registered it; `on_ready` is called at most once, on the thread that
 /// completes the future, never under a lock.
@@ -50,6 +57,11 @@ public:
   /// The stored exception, or null.
   const std::exception_ptr& error() const noexcept { return error_; }
 
+  /// The actor whose reply this is (identity only, never dereferenced: it may be gone), or null.
+  const ActorCell* producer() const noexcept { return producer_; }
+  /// Set once, before the state is shared with another thread.
+  void set_producer(const ActorCell* producer) noexcept { producer_ = producer; }
+
   /// Completes with an exception; throws FutureAlreadySet if already completed.
   void set_exception(std::exception_ptr error);
   /// Completes with an exception unless already completed; returns whether it did.
@@ -72,6 +84,7 @@ private:
   std::condition_variable ready_cv_;
   int sleepers_ = 0;
   FutureWaiter* waiters_ = nullptr;
+  const ActorCell* producer_ = nullptr;
 };
 
 /// Shared state of Future<T> / Promise<T>. `T` may be void.
