@@ -59,7 +59,7 @@ TEST_CASE("ask converts the reply to R, or fails with BadReplyType naming both t
   CHECK(echo.is_alive());
 }
 
-ask with a timeout throws Timeout, the next ask still gets its reply") {
+TEST_CASE("ask with a timeout throws Timeout, the next ask still gets its reply") {
   cokka::System system(cokka::threads{2});
   auto echo = system.start<Echo>();
   test::Gate gate;
@@ -129,7 +129,7 @@ TEST_CASE("a stop queued behind a blocked handler: asks before it are answered, 
   CHECK_FALSE(echo.is_alive());
 }
 
-stop(timeout) throws Timeout while a handler is busy, the actor still stops later") {
+TEST_CASE("stop(timeout) throws Timeout while a handler is busy, the actor still stops later") {
   cokka::System system(cokka::threads{2});
   auto echo = system.start<Echo>();
   test::Gate gate;

@@ -67,7 +67,7 @@ TEST_CASE("a tell whose handler throws stops the actor and runs on_failure, not 
 //! [tell_failure]
 
 //! [ask_failure]
-an ask whose handler throws sends the exception to the asker, the actor lives on") {
+TEST_CASE("an ask whose handler throws sends the exception to the asker, the actor lives on") {
   test::Journal journal;
   cokka::System system(cokka::threads{2});
   auto actor = system.start<Hooks>(journal);
@@ -89,7 +89,7 @@ struct FailingStart : cokka::Actor<FailingStart> {
 };
 }  // namespace
 
-on_start throwing stops the actor, neither on_stop nor on_failure runs") {
+TEST_CASE("on_start throwing stops the actor, neither on_stop nor on_failure runs") {
   test::Journal journal;
   cokka::System system(cokka::threads{2});
   auto actor = system.start<FailingStart>(journal);
@@ -264,7 +264,7 @@ struct CoroutineHooks : cokka::Actor<CoroutineHooks> {
 };
 }  // namespace
 
-hooks may be coroutines, messages wait for a coroutine on_start") {
+TEST_CASE("hooks may be coroutines, messages wait for a coroutine on_start") {
   test::Journal journal;
   cokka::System system(cokka::threads{2});
   auto actor = system.start<CoroutineHooks>(journal);
@@ -325,7 +325,7 @@ struct Derived : Base {
 };
 }  // namespace
 
-actor classes can be subclassed, the most-derived hooks run") {
+TEST_CASE("actor classes can be subclassed, the most-derived hooks run") {
   cokka::System system(cokka::threads{1});
   auto derived = system.start<Derived>();
   cokka::ActorRef<Base> as_base = derived;

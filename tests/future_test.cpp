@@ -51,7 +51,7 @@ TEST_CASE("a stored exception is rethrown by each get, with its type and text") 
   for (int i = 0; i < 3; ++i) CHECK_THROWS_WITH_AS(future.get(), "index 7", std::out_of_range);
 }
 
-setting twice throws FutureAlreadySet, the first value stays") {
+TEST_CASE("setting twice throws FutureAlreadySet, the first value stays") {
   cokka::Promise<int> promise;
   promise.set_value(1);
   CHECK_THROWS_AS(promise.set_value(2), cokka::FutureAlreadySet);

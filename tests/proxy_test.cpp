@@ -251,7 +251,7 @@ TEST_SUITE("proxy") {
     CHECK(calc.add(1, 1).get() == 2);  // an ask failure leaves the actor alive
   }
 
-  exceptions reach the caller with their type, the actor lives on") {
+  TEST_CASE("exceptions reach the caller with their type, the actor lives on") {
     cokka::System system(cokka::threads{2});
     auto calc = system.start<Calculator>().proxy();
     try {

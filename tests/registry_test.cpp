@@ -82,7 +82,7 @@ TEST_CASE("broadcast tells every actor, or only one class") {
 }
 //! [broadcast]
 
-manual register and unregister, repeating is harmless") {
+TEST_CASE("manual register and unregister, repeating is harmless") {
   test::Journal journal;
   cokka::System system(cokka::threads{1});
   auto n = system.start<app::Named>(journal, "n");

@@ -57,7 +57,7 @@ struct Busy : cokka::Actor<Busy> {
 
 }  // namespace
 
-System(threads{n}) runs n threads, actors run on them") {
+TEST_CASE("System(threads{n}) runs n threads, actors run on them") {
   cokka::System system(cokka::threads{3});
   CHECK(system.thread_count() == 3);
   test::Census census;
@@ -105,7 +105,7 @@ TEST_CASE("~System does not hang on actors awaiting timers, replies that never c
   }
 }
 
-a borrowed io_context runs the actors, the System adds no threads") {
+TEST_CASE("a borrowed io_context runs the actors, the System adds no threads") {
   asio::io_context io;
   auto work = asio::make_work_guard(io);
   std::thread runner([&] { io.run(); });
@@ -159,7 +159,7 @@ struct Spawner : cokka::Actor<Spawner> {
 };
 }  // namespace
 
-actors start actors, the children are registered and stopped by the system") {
+TEST_CASE("actors start actors, the children are registered and stopped by the system") {
   test::Census census;
   {
     cokka::System system(cokka::threads{2});
