@@ -136,10 +136,10 @@ TEST_CASE("a System on a borrowed io_context that nobody runs still shuts down")
 }
 
 TEST_CASE("two systems never see each other's actors") {
+  test::Census census;  // outlives the systems: their actors write to it while stopping
+  test::Journal journal;
   cokka::System one(cokka::threads{1});
   cokka::System two(cokka::threads{1});
-  test::Census census;
-  test::Journal journal;
   auto a = one.start<Counted>(census, journal, "a");
   two.start<Counted>(census, journal, "b");
   CHECK(one.registry().get_all().size() == 1);
