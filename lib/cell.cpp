@@ -329,6 +329,7 @@ ActorCell::Activity ActorCell::activity() const noexcept {
   const auto popped = popped_.load(std::memory_order_acquire);
   const auto pushed = pushed_.load(std::memory_order_relaxed);
   activity.mailbox_depth = pushed > popped ? static_cast<std::size_t>(pushed - popped) : 0;
+  activity.enqueued = pushed;
   activity.handling = handling_.load(std::memory_order_acquire);
   if (activity.handling) {
     auto began = turn_began_.load(std::memory_order_relaxed);

@@ -40,4 +40,9 @@ private:
   std::size_t prune_at_ = 64;
 };
 
+/// Reaches a System's state from lib code that is not System's own (cokka::debug).
+struct SystemAccess {
+  static SystemState& state(System& system) noexcept { return *system.state_; }
+};
+
 }  // namespace cokka::detail

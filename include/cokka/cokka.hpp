@@ -4,7 +4,9 @@
 
 #include <cokka/actor.hpp>
 #include <cokka/actor_ref.hpp>
+#include <cokka/debug.hpp>
 #include <cokka/errors.hpp>
+#include <cokka/format.hpp>
 #include <cokka/future.hpp>
 #include <cokka/logging.hpp>
 #include <cokka/message.hpp>

@@ -17,6 +17,10 @@
 
 namespace cokka {
 
+namespace detail {
+struct SystemAccess;  // lib's way to a System's state (lib/system_state.hpp)
+}  // namespace detail
+
 /// Thread count for System's own thread pool: `cokka::System system(cokka::threads{4});`.
 struct threads {
   unsigned count;
@@ -67,6 +71,8 @@ public:
   unsigned thread_count() const noexcept;
 
 private:
+  friend struct detail::SystemAccess;
+
   class ConstructionScope {
   public:
     explicit ConstructionScope(detail::ActorCell& cell) noexcept;

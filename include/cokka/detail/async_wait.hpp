@@ -2,6 +2,7 @@
 
 #include <cokka/detail/future_source.hpp>
 
+#include <asio/any_io_executor.hpp>
 #include <asio/associated_cancellation_slot.hpp>
 #include <asio/associated_executor.hpp>
 #include <asio/cancellation_type.hpp>
@@ -31,6 +32,19 @@ struct WaitSignature<void> {
   using type = void(std::exception_ptr);
 };
 
+/// The actor whose coroutine handler `executor` resumes, or null. Lets cokka::debug report whose reply an
+/// actor awaits (defined in lib/debug.cpp).
+ActorCell* awaiting_actor(const asio::any_io_executor& executor) noexcept;
+/// Other executors never resume an actor's coroutine handler.
+template <class Executor>
+ActorCell* awaiting_actor(const Executor&) noexcept {
+  return nullptr;
+}
+/// Records that `awaiting`, in wait `op`, waits for a reply of `producer` (null: not an actor's reply).
+void note_await(ActorCell& awaiting, const void* op, const ActorCell* producer) noexcept;
+/// Wait `op` of `awaiting` is over (its coroutine resumes next).
+void note_resumed(ActorCell& awaiting, const void* op) noexcept;
+
 /// The Asio asynchronous operation behind Future<T>::async_wait and Future<T>::then: waits, without blocking
 /// a thread, until every root of `source` is ready, then calls `Deliver::complete(handler, aborted, source)`
 /// on the handler's associated executor (asio::system_executor for a plain callback).
@@ -51,6 +65,7 @@ public:
       op->slot_ = slot;
       slot.template emplace<CancelHandler>(op);
     }
+    op->awaiting_ = awaiting_actor(asio::get_associated_executor(op->handler_));
     std::unique_lock lock(op->mutex_);
     if (op->register_from(0)) return;  // from here on, a root completion may finish and free the op
     lock.unlock();
@@ -89,8 +104,10 @@ private:
 
   // With mutex_ held: waits on the first root from `first` on that is not ready; false when all are ready.
   bool register_from(std::size_t first) {
-    for (next_ = first; next_ < source_.root_count(); ++next_)
+    for (next_ = first; next_ < source_.root_count(); ++next_) {
+      if (awaiting_) note_await(*awaiting_, this, source_.root(next_).producer());
       if (source_.root(next_).add_waiter(*this)) return true;
+    }
     return false;
   }
 
@@ -118,6 +135,7 @@ private:
   // Runs on the handler's executor, where the cancellation slot may be touched.
   static void finish(std::unique_ptr<AsyncWaitOp> op, std::exception_ptr aborted) {
     if (op->slot_.is_connected()) op->slot_.clear();
+    if (op->awaiting_) note_resumed(*op->awaiting_, op.get());
     Handler handler = std::move(op->handler_);
     FutureSource<T> source = std::move(op->source_);
     op.reset();
@@ -135,6 +153,7 @@ private:
   std::mutex mutex_;
   std::size_t next_ = 0;  // the root waited on now; root_count() once completion is posted
   bool cancelled_ = false;
+  ActorCell* awaiting_ = nullptr;  // alive while this op is: the op holds its coroutine, which holds the cell
 };
 
 /// Deliver policy of async_wait: the handler gets `(error, value)`, computing a derived value first (on the

@@ -74,6 +74,7 @@ public:
     const char* handling = nullptr;            ///< Envelope::describe() or hook name; null when idle
     std::chrono::milliseconds handling_for{};  ///< since its drain turn began (coarse clock, a few ms)
     std::size_t mailbox_depth = 0;             ///< envelopes queued and not taken yet
+    std::uint64_t enqueued = 0;                ///< envelopes ever queued (0: System::start has not launched it)
     const ActorCell* awaiting = nullptr;       ///< whose reply a coroutine handler awaits (identity only)
   };
   Activity activity() const noexcept;
