@@ -90,7 +90,7 @@ struct Echo : cokka::Actor<Echo> {
 
 using namespace integration;
 
-TEST_CASE("ask takes every Asio completion token; errors carry cokka's exception types") {
+TEST_CASE("ask takes every Asio completion token, errors carry cokka's exception types") {
   asio::io_context io;
   AppThreads app(io);
   cokka::System system(io);
@@ -192,7 +192,7 @@ struct Slow : cokka::Actor<Slow> {
 };
 }  // namespace integration
 
-TEST_CASE("a timer race cancels the wait the Asio way; the actor is not affected and the late reply is dropped") {
+TEST_CASE("a timer race cancels the wait the Asio way, the actor is not affected and the late reply is dropped") {
   asio::io_context io;
   AppThreads app(io);
   cokka::System system(io);

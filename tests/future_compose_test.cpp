@@ -83,7 +83,7 @@ Task await_into(cokka::Future<T> future, std::optional<T>& out, std::string& err
 }  // namespace
 
 //! [map]
-TEST_CASE("map transforms the value lazily; a failed source passes on without calling f") {
+TEST_CASE("map transforms the value lazily, a failed source passes on without calling f") {
   cokka::Promise<int> promise;
   std::atomic<int> calls{0};
   auto doubled = promise.get_future().map([&](int v) {
@@ -218,6 +218,36 @@ TEST_CASE("cancelling an async_wait on a derived future ends only that wait") {
   CHECK(mapped.get() == 2);
 }
 
+TEST_CASE("cancellation racing the roots of a join ends each wait exactly once") {
+  Runner runner;
+  auto strand = asio::make_strand(runner.io);
+  int completed = 0;
+  int aborted = 0;
+  for (int i = 0; i < 300; ++i) {
+    cokka::Promise<int> a;
+    cokka::Promise<int> b;
+    auto both = cokka::join(a.get_future(), b.get_future());
+    asio::cancellation_signal cancel;
+    std::promise<bool> outcome;
+    std::promise<void> emitted;
+    const auto handler = [&](std::exception_ptr error, std::tuple<int, int>) { outcome.set_value(error == nullptr); };
+    const auto start = [&] {
+      both.async_wait(asio::bind_cancellation_slot(cancel.slot(), asio::bind_executor(strand, handler)));
+    };
+    const auto emit = [&] {
+      cancel.emit(asio::cancellation_type::terminal);
+      emitted.set_value();
+    };
+    asio::post(strand, start);
+    a.set_value(1);
+    asio::post(strand, emit);  // races the second root's completion, posted from this thread
+    b.set_value(2);
+    (outcome.get_future().get() ? completed : aborted) += 1;
+    emitted.get_future().get();
+  }
+  CHECK(completed + aborted == 300);
+}
+
 TEST_CASE("co_await on derived futures in a coroutine type without await_transform") {
   cokka::Promise<int> a;
   cokka::Promise<std::string> b;
@@ -283,7 +313,7 @@ TEST_CASE("filter moves elements out of its own copy and only copies through a v
 }
 
 //! [reduce]
-TEST_CASE("reduce folds a range; without init an empty range fails with a clear InvalidState") {
+TEST_CASE("reduce folds a range, without init an empty range fails with a clear InvalidState") {
   cokka::Promise<Ints> promise;
   auto sum = promise.get_future().reduce([](int acc, int v) { return acc + v; });
   auto joined = promise.get_future().reduce([](std::string acc, int v) { return acc + std::to_string(v); },
@@ -495,7 +525,7 @@ struct Composer : cokka::Actor<Composer> {
 };
 }  // namespace
 
-TEST_CASE("inside an actor: derived futures are co_awaited; a blocking get throws BlockingCallInActor") {
+TEST_CASE("inside an actor: derived futures are co_awaited, a blocking get throws BlockingCallInActor") {
   cokka::System system(cokka::threads{2});
   auto doubler = system.start<Doubler>();
   auto composer = system.start<Composer>(doubler);
