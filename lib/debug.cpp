@@ -5,13 +5,16 @@
 #include "cokka/logging.hpp"
 #include "system_state.hpp"
 
+#include <typeinfo>
 #include <unordered_map>
 
 namespace cokka::detail {
 
 ActorCell* awaiting_actor(const asio::any_io_executor& executor) noexcept {
-  const auto* cell_executor = executor.target<CellExecutor<ActorCell::Strand>>();
-  return cell_executor ? cell_executor->cell() : nullptr;
+  // Asio 1.22's any_executor::target<T>() casts without checking the type: check it first, or a plain
+  // io_context coroutine awaiting a future would be taken for an actor.
+  if (executor.target_type() != typeid(CellExecutor<ActorCell::Strand>)) return nullptr;
+  return executor.target<CellExecutor<ActorCell::Strand>>()->cell();
 }
 
 void note_await(ActorCell& awaiting, const void* op, const ActorCell* producer) noexcept {
