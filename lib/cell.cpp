@@ -281,7 +281,6 @@ bool ActorCell::settle(std::exception_ptr error, Message reply) noexcept {
 bool ActorCell::begin_closing(Stage stage, std::exception_ptr failure) noexcept {
   phase_.store(Phase::closing, std::memory_order_release);
   system_->registry.unregister_ref(ActorRef<>(shared_from_this()));
-  log(spdlog::level::debug, "Unregistered {}; stopping", description());
   stage_ = stage;
   mark_handling(stage == Stage::stopping ? "on_stop" : "on_failure");
   if (stage == Stage::stopping) return invoke([this] { return object_->cokka_on_stop(); });
@@ -293,9 +292,9 @@ void ActorCell::die() noexcept {
   mark_handling(nullptr);
   stage_ = Stage::idle;
   object_.reset();
+  log(spdlog::level::debug, "Stopped {}", description());  // before the stop futures resolve
   if (auto finished = std::move(current_)) finished->abandon(*this);  // a stop pill resolves true
   abandon_queue();
-  log(spdlog::level::debug, "Stopped {}", description());
 }
 
 void ActorCell::cancel_coroutine() {
@@ -313,8 +312,8 @@ bool ActorCell::close_now(bool nothing_runs) noexcept {
     phase_.store(Phase::dead, std::memory_order_release);  // before unregistering: no register_ref after it
     system_->registry.unregister_ref(ActorRef<>(shared_from_this()));
     object_.reset();
-    if (auto finished = std::move(current_)) finished->abandon(*this);
     log(spdlog::level::debug, "Stopped {} without running its hooks: its io_context is not running", description());
+    if (auto finished = std::move(current_)) finished->abandon(*this);
   }
   abandon_queue();
   if (owned) release();  // otherwise the pending drain still owns the mailbox; it will find the actor dead

@@ -12,9 +12,17 @@ namespace {
 std::mutex logger_mutex;
 std::shared_ptr<spdlog::logger> current_logger;
 
+// spdlog's registry holds the default logger too, so that spdlog::get("cokka") finds it and spdlog's global
+// settings reach it; a "cokka" logger the application registered first is used as it is.
 std::shared_ptr<spdlog::logger> make_default_logger() {
+  if (auto registered = spdlog::get("cokka")) return registered;
   auto made = std::make_shared<spdlog::logger>("cokka", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
   made->set_level(spdlog::level::warn);
+  try {
+    spdlog::register_logger(made);
+  } catch (const spdlog::spdlog_ex&) {  // registered meanwhile by another thread
+    if (auto registered = spdlog::get("cokka")) return registered;
+  }
   return made;
 }
 }  // namespace

@@ -1,5 +1,7 @@
 #include "cokka/registry.hpp"
 
+#include "log.hpp"
+
 #include <algorithm>
 
 namespace cokka {
@@ -64,15 +66,18 @@ std::vector<bool> Registry::stop_all(std::chrono::milliseconds timeout) {
 bool Registry::register_ref(const ActorRef<>& ref) {
   auto* cell = ref.cell().get();
   if (!cell) return false;
-  std::lock_guard lock(mutex_);
-  if (cell->registered || !cell->is_alive() || !cell->object()) return false;
-  cell->registry_prev = last_;
-  cell->registry_next = nullptr;
-  (last_ ? last_->registry_next : first_) = cell;
-  last_ = cell;
-  cell->registry_hold = ref.cell();
-  cell->registered = true;
-  ++size_;
+  {
+    std::lock_guard lock(mutex_);
+    if (cell->registered || !cell->is_alive() || !cell->object()) return false;
+    cell->registry_prev = last_;
+    cell->registry_next = nullptr;
+    (last_ ? last_->registry_next : first_) = cell;
+    last_ = cell;
+    cell->registry_hold = ref.cell();
+    cell->registered = true;
+    ++size_;
+  }
+  detail::log(spdlog::level::debug, "Registered {}", cell->description());
   return true;
 }
 
@@ -90,6 +95,7 @@ bool Registry::unregister_ref(const ActorRef<>& ref) {
     hold = std::move(cell->registry_hold);
     --size_;
   }
+  detail::log(spdlog::level::debug, "Unregistered {}", cell->description());
   return true;
 }
 

@@ -194,7 +194,6 @@ std::shared_ptr<detail::ActorCell> System::new_cell(const std::string& type_name
 void System::launch(const std::shared_ptr<detail::ActorCell>& cell, std::unique_ptr<detail::ActorBase> object) {
   cell->adopt(std::move(object));
   state_->registry.register_ref(ActorRef<>(cell));
-  detail::log(spdlog::level::debug, "Registered {}", cell->description());
   cell->enqueue(new detail::StartEnvelope);
 }
 
