@@ -3,6 +3,7 @@
 #include "log.hpp"
 
 #include <algorithm>
+#include <string>
 
 namespace cokka {
 
@@ -58,7 +59,13 @@ std::vector<bool> Registry::stop_all(std::chrono::milliseconds timeout) {
   stopped.reserve(refs.size());
   for (auto ref = refs.rbegin(); ref != refs.rend(); ++ref) {
     auto left = std::max(deadline - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration::zero());
-    stopped.push_back(ref->stop_async().get(left));
+    try {
+      stopped.push_back(ref->stop_async().get(left));
+    } catch (const Timeout&) {
+      throw Timeout("cokka::Registry::stop_all: " + std::to_string(refs.size() - stopped.size()) + " of " +
+                    std::to_string(refs.size()) + " actors not stopped within " + std::to_string(timeout.count()) +
+                    " ms (" + to_string(*ref) + " was still stopping)");
+    }
   }
   return stopped;
 }

@@ -17,7 +17,10 @@
 namespace cokka {
 
 /// The actors of one System that are alive (registered before on_start runs, unregistered before on_stop or
-/// on_failure runs), in start order. Every member is thread-safe; lookups return snapshots.
+/// on_failure runs), in start order. `system.registry()`; two systems never see each other's actors.
+///
+/// Every member is thread-safe, also while actors start and stop on other threads. Lookups return snapshots:
+/// an actor found may be dead by the time it is used (its ref then says so; `tell` throws ActorDeadError).
 class Registry {
 public:
   Registry() = default;
@@ -27,20 +30,23 @@ public:
   /// Every live actor, in start order.
   std::vector<ActorRef<>> get_all() const;
 
-  /// Live actors whose type is `T` or derives from `T`.
+  /// Live actors whose type is `T` or derives from `T` (any base class, also one that is not an actor).
   template <class T>
   std::vector<ActorRef<>> get_by_class() const {
     return select([](const detail::ActorBase& actor) { return dynamic_cast<const T*>(&actor) != nullptr; });
   }
 
-  /// Live actors whose exact type is named `name`: the demangled, namespace-qualified name, e.g.
-  /// "app::Greeter" (as `to_string(ref)` prints it). Base classes do not match.
+  /// Live actors whose exact type is named `name`: the demangled, namespace-qualified name, as `to_string(ref)`
+  /// and the logs print it: "app::Greeter", "app::Box<int>" (g++/clang spelling: `std::string` is
+  /// "std::string"). Exact: base classes, unqualified names and aliases do not match.
   std::vector<ActorRef<>> get_by_class_name(std::string_view name) const;
 
   /// The live actor with this urn, if any.
   std::optional<ActorRef<>> get_by_urn(std::string_view urn) const;
 
-  /// Tells `message` (copied per actor) to every live actor. Actors that die meanwhile are skipped.
+  /// Tells `message` (copied per actor) to every live actor, in start order. An actor that dies between the
+  /// lookup and its send is skipped: broadcast never throws ActorDeadError (it may throw what copying `M`
+  /// throws).
   template <class M>
   void broadcast(const M& message) const {
     tell_each(get_all(), message);
@@ -56,16 +62,23 @@ public:
     tell_each(get_by_class_name(class_name), message);
   }
 
-  /// Stops every live actor, last started first, one at a time; one bool per actor (see ActorRef::stop).
+  /// Stops every live actor, last started first, one at a time (each after the previous one's on_stop ran).
+  /// Returns one bool per actor in that order (see ActorRef::stop: false for one that died meanwhile).
+  /// Actors started during the call are not stopped. Inside an actor it throws BlockingCallInActor: use
+  /// stop_all_async() there.
   std::vector<bool> stop_all();
-  /// Like stop_all(), with one deadline shared by all stops; throws Timeout when it passes.
+  /// Like stop_all(), with one deadline shared by all stops: throws Timeout, naming how many actors were
+  /// not stopped yet, when it passes (those stop later anyway, except the ones not yet asked to stop).
   std::vector<bool> stop_all(std::chrono::milliseconds timeout);
-  /// Queues a stop to every live actor, last started first, without waiting.
+  /// Queues a stop to every live actor, last started first, without waiting; one future per actor, in that
+  /// order. The stops run concurrently, so on_stop hooks of different actors may overlap.
   std::vector<Future<bool>> stop_all_async();
 
-  /// Adds an actor by hand (System::start does this for you). False if it is dead or already registered.
+  /// Adds an actor by hand (System::start does this for you), at the end of the start order. False if it is
+  /// not running (stopping or dead) or already registered. Logs "Registered X" at debug when it adds.
   bool register_ref(const ActorRef<>& ref);
-  /// Removes an actor; false if it was not registered. Harmless to repeat.
+  /// Removes an actor (it keeps running; ~System still stops it); false if it was not registered. Harmless to
+  /// repeat. Logs "Unregistered X" at debug when it removes.
   bool unregister_ref(const ActorRef<>& ref);
 
   /// Number of live actors.
