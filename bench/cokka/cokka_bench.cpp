@@ -65,6 +65,7 @@ struct Count {};
 
 // ---- 1. ask ping-pong: A asks B and co_awaits the reply, N round trips -----------------------------
 
+//! [ask_pingpong]
 struct Ponger : cokka::Actor<Ponger> {
   std::int64_t on_receive(cokka::Message& msg) { return msg.as<std::int64_t>(); }
 };
@@ -93,6 +94,7 @@ void ask_pingpong(cokka::System& sys, std::int64_t n) {
   double s = seconds_since(t0);
   report("ask_pingpong", double(n) / s, "ops/s", n);
 }
+//! [ask_pingpong]
 
 // ---- 2. tell throughput (Savina "count"): one sender (main thread), N tells, then one ask ---------------
 
