@@ -211,11 +211,16 @@ bool ActorCell::process(Envelope* raw) noexcept {
 template <class Invoke>
 bool ActorCell::invoke(Invoke&& run) noexcept {
   HandlerResult result;
+  std::exception_ptr error;
   try {
     result = run();
   } catch (...) {
-    return settle(std::current_exception(), Message{});
+    error = std::current_exception();
   }
+  // Settled outside the catch block: ending the catch drops this thread's hold on the exception object, which
+  // must happen before the asker gets it (otherwise this thread may destroy it after the asker read it, a
+  // race ThreadSanitizer reports because libstdc++'s exception refcount is not instrumented).
+  if (error) return settle(std::move(error), Message{});
   if (result.pending) {
     spawn(std::move(*result.pending));
     return false;

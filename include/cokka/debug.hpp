@@ -1,9 +1,13 @@
 /// @file
 /// cokka::debug: what every actor of a System is doing right now, for hunting deadlocks and stalls.
 ///
-///     if (reply.wait_for_a_while_failed) cokka::debug::dump(system);   // one critical log record per actor
-///     // app::Alice (urn:uuid:...): handling app::Start for 502 ms, awaiting app::Bob (urn:uuid:...); mailbox 1
-///     // app::Bob (urn:uuid:...): handling app::Question for 501 ms, awaiting app::Alice (urn:uuid:...); mailbox 0
+///     try {
+///       reply.get(5s);
+///     } catch (const cokka::Timeout&) {
+///       cokka::debug::dump(system);  // one critical record per actor, e.g. (samples/deadlock):
+///     }
+///     // Alice (urn:uuid:...): handling Start for 502 ms, awaiting Bob (urn:uuid:...); mailbox 1
+///     // Bob (urn:uuid:...): handling Question for 501 ms, awaiting Alice (urn:uuid:...); mailbox 0
 #pragma once
 
 #include <cokka/actor_ref.hpp>
