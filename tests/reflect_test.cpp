@@ -1,4 +1,5 @@
 // COKKA_REFLECT and cokka::reflect<T>: registration in any namespace, all section shapes, names and kinds.
+#include <cokka/cokka.hpp>
 #include <cokka/reflect.hpp>
 
 #include <doctest/doctest.h>
@@ -126,4 +127,21 @@ TEST_SUITE("reflect") {
     CHECK(cokka::reflect<ri::DerivedJukebox>.type_name == "Jukebox");
     CHECK(cokka::reflect<ri::DerivedJukebox>.size() == 4);
   }
+}
+
+namespace {
+// A registration inside an anonymous namespace must compile warning-free (-Werror) on g++ and clang.
+struct HiddenCounter : cokka::Actor<HiddenCounter> {
+  int bump(int by) { return total_ += by; }
+  int total_ = 0;
+};
+COKKA_REFLECT(HiddenCounter, methods(bump));
+}  // namespace
+
+TEST_CASE("COKKA_REFLECT works inside an anonymous namespace") {
+  static_assert(cokka::reflect<HiddenCounter>.size() == 1);
+  cokka::System system(cokka::threads{1});
+  auto counter = system.start<HiddenCounter>().proxy();
+  counter.bump(2).get();
+  CHECK(counter.bump(3).get() == 5);
 }

@@ -1,6 +1,6 @@
 #pragma once
 // What COKKA_REFLECT(Type, sections...) expands to. Everything lands in one descriptor struct,
-// CokkaReflect_<Type>, in the user's namespace, plus a never-defined function that ADL finds on Type*:
+// CokkaReflect_<Type>, in the user's namespace, plus a function that ADL finds on Type* (only its type is used):
 // a macro in the user's namespace cannot specialise anything in cokka, but cokka can ask ADL for it.
 //
 //   cokka_specs_        one struct per member: its name, kind, a SFINAE-friendly forwarder, and the
@@ -17,7 +17,7 @@
 #define COKKA_DETAIL_REFLECT(Type, ...)                                                                          \
   struct CokkaReflect_##Type {                                                                                  \
     using cokka_type = Type;                                                                                    \
-    static constexpr char cokka_type_name[] = #Type;                                                            \
+    [[maybe_unused]] static constexpr char cokka_type_name[] = #Type;                                                  \
     struct cokka_specs_ {                                                                                       \
       COKKA_DETAIL_SECTIONS(COKKA_DETAIL_SPEC, Type, __VA_ARGS__)                                               \
     };                                                                                                          \
@@ -40,12 +40,14 @@
           : cokka_first_{} COKKA_DETAIL_SECTIONS(COKKA_DETAIL_INIT, Type, __VA_ARGS__) {}                       \
     };                                                                                                          \
   };                                                                                                            \
-  CokkaReflect_##Type cokka_reflect_descriptor(Type*)
+  /* defined (not only declared) so that an anonymous namespace does not warn that it is never defined */     \
+  [[maybe_unused]] inline CokkaReflect_##Type cokka_reflect_descriptor(Type*) { return {}; }                   \
+  static_assert(true)
 
 // ---- cokka_specs_: one struct per member ----
 #define COKKA_DETAIL_SPEC_COMMON(Type, name, kind)                                                               \
-  static constexpr char cokka_name[] = #name;                                                                   \
-  static constexpr ::cokka::MemberKind cokka_kind = ::cokka::MemberKind::kind;                                  \
+  [[maybe_unused]] static constexpr char cokka_name[] = #name;                                                         \
+  [[maybe_unused]] static constexpr ::cokka::MemberKind cokka_kind = ::cokka::MemberKind::kind;                        \
   template <class Owner>                                                                                        \
   static constexpr ::std::size_t cokka_offset() noexcept {                                                      \
     return offsetof(Owner, name);                                                                               \
@@ -110,7 +112,7 @@
 
 #define COKKA_DETAIL_SPEC_cokka_traversable_(Type, name)                                                         \
   struct name {                                                                                                 \
-    static constexpr char cokka_name[] = #name;                                                                 \
+    [[maybe_unused]] static constexpr char cokka_name[] = #name;                                                       \
     static constexpr ::cokka::MemberKind cokka_kind = ::cokka::MemberKind::traversable;                         \
     template <class C>                                                                                          \
     static constexpr bool cokka_valid =                                                                         \
