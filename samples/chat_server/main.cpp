@@ -109,11 +109,11 @@ asio::awaitable<void> relay_to_room(tcp::socket& socket, std::string& buffer, co
   }
 }
 
-// Room -> client, until the outbox is closed or the socket fails.
+// Room -> client, until the outbox is closed, the wait is cancelled (the client hung up) or the socket fails.
 asio::awaitable<void> deliver_to_client(tcp::socket& socket, Outbox& outbox) {
   for (;;) {
-    auto [closed, line] = co_await outbox.async_receive(as_tuple_awaitable);
-    if (closed) co_return;
+    auto [ended, line] = co_await outbox.async_receive(as_tuple_awaitable);
+    if (ended) co_return;
     line += '\n';
     auto [error, size] = co_await asio::async_write(socket, asio::buffer(line), as_tuple_awaitable);
     if (error) co_return;
