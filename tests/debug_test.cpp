@@ -242,6 +242,10 @@ TEST_CASE("snapshot: only live actors, in start order, idle ones with nothing to
   CHECK(b.stop());
   c.ask<void>(0).get(10s);
   a.ask<void>(0).get(10s);
+  // The reply comes out before the drain finds the mailbox empty and marks the actor idle.
+  auto idle = [](const ActorSnapshot& actor) { return actor.handling.empty(); };
+  REQUIRE(wait_for(system, a, idle));
+  REQUIRE(wait_for(system, c, idle));
   auto actors = cokka::debug::snapshot(system);
   REQUIRE(actors.size() == 2);
   CHECK(actors[0].actor == a);

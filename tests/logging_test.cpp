@@ -84,7 +84,7 @@ TEST_CASE("a \"cokka\" logger the application registered is the default") {
   CHECK(cokka::logger()->name() == "cokka");
 }
 
-TEST_CASE("set_logger replaces the logger; records go to the replacement only") {
+TEST_CASE("set_logger replaces the logger and records go to the replacement only") {
   std::string name;
   test::LogCapture outer;
   {

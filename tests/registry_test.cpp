@@ -150,7 +150,7 @@ struct Counter : cokka::Actor<Counter> {
 };
 }  // namespace app
 
-TEST_CASE("get_by_class finds subclasses and non-actor bases; get_by_class_name spells templates in full") {
+TEST_CASE("get_by_class finds subclasses and non-actor bases, get_by_class_name spells templates in full") {
   cokka::System system(cokka::threads{1});
   auto greeter = system.start<app::Greeter>();
   auto box = system.start<app::Box<int>>();
@@ -203,7 +203,7 @@ TEST_CASE("broadcast skips an actor that died between the lookup and its send") 
   CHECK(*copies == 3);  // the victim's copy was made, then dropped with the refused envelope
 }
 
-TEST_CASE("broadcast to a class includes subclasses; to a class name, that exact type only") {
+TEST_CASE("broadcast to a class includes subclasses, to a class name only that exact type") {
   test::Journal journal;
   std::atomic<int> received{0};
   cokka::System system(cokka::threads{2});
