@@ -23,7 +23,7 @@ struct SystemAccess;  // lib's way to a System's state (lib/system_state.hpp)
 
 /// Thread count for System's own thread pool: `cokka::System system(cokka::threads{4});`.
 struct threads {
-  unsigned count;
+  unsigned count;  ///< Number of io threads the System starts; 0 counts as 1.
 };
 
 /// Owns the actors it starts and the threads that run them.
@@ -37,11 +37,19 @@ struct threads {
 /// Not copyable or movable. `start` and `registry` are thread-safe.
 class System {
 public:
+  /// Starts a new io_context on `std::thread::hardware_concurrency()` threads (at least one).
   System();
+  /// Starts a new io_context on `count.count` threads (at least one).
   explicit System(threads count);
+  /// Borrows `context`: adds no thread and no work guard, so the caller's threads run the actors (and
+  /// `context.run()` returns once the actors are idle and the caller's own work is done). `context` must
+  /// outlive the System. Destroy the System while `context` still runs (or before it ever ran): the
+  /// destructor stops the actors through their mailboxes; once nobody runs `context` any more, it stops
+  /// them without running their hooks.
   explicit System(asio::io_context& context);
   System(const System&) = delete;
   System& operator=(const System&) = delete;
+  /// Stops every actor (see the class notes) and returns once every actor object is destroyed.
   ~System();
 
   /// Constructs `A(args...)` in the calling thread, registers it, schedules its `on_start` and returns its
@@ -61,10 +69,10 @@ public:
     return ActorRef<A>(std::move(cell));
   }
 
-  /// The live actors of this system.
+  /// The live actors of this system; valid as long as the System.
   Registry& registry() noexcept;
 
-  /// The io_context the actors run on (owned or borrowed).
+  /// The io_context the actors run on (owned or borrowed); an owned one lives as long as the System.
   asio::io_context& context() noexcept;
 
   /// Number of threads this system runs (0 when it borrows the caller's io_context).
