@@ -29,6 +29,7 @@ class ActorRef;
 /// Cheap to copy, comparable and hashable by actor identity, usable from any thread. A ref does not keep the
 /// actor object alive: a stopped actor's object is destroyed whatever refs remain, and the refs then report
 /// it dead. `ActorRef<Derived>` converts implicitly to `ActorRef<Base>` and to `ActorRef<>`.
+/// The members that send (`tell`, `ask`, `stop_async`, `stop`) throw InvalidState on an empty ref.
 template <class A>
 class ActorRef {
 public:
@@ -40,12 +41,14 @@ public:
     requires(!std::same_as<A, B> && (std::is_void_v<A> || std::is_base_of_v<A, B>))
   ActorRef(const ActorRef<B>& other) noexcept : cell_(other.cell_) {}  // NOLINT(google-explicit-constructor)
 
+  /// False for an empty (default-constructed) ref. A valid ref may point at a dead actor: see is_alive().
   bool valid() const noexcept { return cell_ != nullptr; }
 
   /// True while the actor accepts messages (false once its stop or failure has begun).
   bool is_alive() const noexcept { return cell_ && cell_->is_alive(); }
 
-  /// The actor's unique id, `urn:uuid:<uuid4>`.
+  /// The actor's unique id, `urn:uuid:<uuid4>` (empty for an empty ref); the view stays valid as long as some
+  /// ref to the actor exists.
   std::string_view urn() const noexcept { return cell_ ? cell_->urn() : std::string_view{}; }
 
   /// Sends `message` without waiting. Never blocks. Throws ActorDeadError("<Type> (<urn>) not found")
@@ -139,8 +142,10 @@ private:
 
 }  // namespace cokka
 
+/// Hashes an ActorRef by actor identity, consistently with its operator==.
 template <class A>
 struct std::hash<cokka::ActorRef<A>> {
+  /// The hash of the actor `ref` points at (refs of different types to one actor hash alike).
   std::size_t operator()(const cokka::ActorRef<A>& ref) const noexcept {
     return std::hash<const void*>{}(ref.cell().get());
   }
