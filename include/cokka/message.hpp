@@ -24,14 +24,17 @@ public:
   /// An empty message: `has_value()` is false.
   Message() noexcept = default;
 
-  /// Moves (or copies, for an lvalue) `value` into the message.
+  /// Moves (or copies, for an lvalue) `value` into the message. Throws what that move or copy throws, or
+  /// std::bad_alloc for a value stored on the heap.
   template <class T>
     requires(!std::same_as<std::remove_cvref_t<T>, Message>)
   Message(T&& value) {  // NOLINT(google-explicit-constructor): any value is a message
     emplace<std::remove_cvref_t<T>>(std::forward<T>(value));
   }
 
+  /// Takes `other`'s value, leaving `other` empty.
   Message(Message&& other) noexcept { take(other); }
+  /// Destroys the held value, then takes `other`'s, leaving `other` empty.
   Message& operator=(Message&& other) noexcept {
     if (this != &other) {
       reset();
@@ -64,6 +67,7 @@ public:
   T* get_if() noexcept {
     return is<T>() ? static_cast<T*>(address()) : nullptr;
   }
+  /// A pointer to the held `T`, or nullptr when the message holds something else (const overload).
   template <class T>
   const T* get_if() const noexcept {
     return is<T>() ? static_cast<const T*>(address()) : nullptr;

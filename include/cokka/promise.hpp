@@ -17,10 +17,13 @@ namespace cokka {
 template <class T>
 class Promise {
 public:
+  /// A promise with a fresh shared state, not completed yet.
   Promise() : state_(std::make_shared<detail::FutureState<T>>()) {}
   /// For cokka itself: a promise of `producer`'s reply (lets a debug dump say whose reply an actor awaits).
   Promise(detail::ProducerKey, const detail::ActorCell& producer) : Promise() { state_->set_producer(&producer); }
+  /// Takes over `other`'s future; `other` is left empty (completing it throws InvalidState).
   Promise(Promise&&) noexcept = default;
+  /// Fails this promise's own future with BrokenPromise if it was not completed, then takes over `other`'s.
   Promise& operator=(Promise&& other) noexcept {
     if (this != &other) {
       break_unset();
@@ -28,6 +31,7 @@ public:
     }
     return *this;
   }
+  /// Fails the future with BrokenPromise if it was never completed.
   ~Promise() { break_unset(); }
 
   /// The future this promise completes; may be called any number of times (all share the result).
