@@ -73,6 +73,7 @@ std::string to_string(const ActorSnapshot& actor);
 /// Formats an ActorSnapshot as cokka::debug::to_string does.
 template <>
 struct fmt::formatter<cokka::debug::ActorSnapshot> : fmt::formatter<std::string_view> {
+  /// Writes `cokka::debug::to_string(actor)` to `context`.
   template <class FormatContext>
   auto format(const cokka::debug::ActorSnapshot& actor, FormatContext& context) const -> decltype(context.out()) {
     return fmt::formatter<std::string_view>::format(cokka::debug::to_string(actor), context);

@@ -18,6 +18,7 @@
 /// Formats an ActorRef as `to_string(ref)`: "Type (urn:uuid:...)", or "(no actor)" for an empty ref.
 template <class A>
 struct fmt::formatter<cokka::ActorRef<A>> : fmt::formatter<std::string_view> {
+  /// Writes `to_string(ref)` to `context` (fmt calls it; it may be called from any thread).
   template <class FormatContext>
   auto format(const cokka::ActorRef<A>& ref, FormatContext& context) const -> decltype(context.out()) {
     return fmt::formatter<std::string_view>::format(to_string(ref), context);
@@ -28,6 +29,7 @@ struct fmt::formatter<cokka::ActorRef<A>> : fmt::formatter<std::string_view> {
 /// (".playback.track") for a nested proxy. Needs cokka/proxy.hpp where a proxy is formatted.
 template <class X>
 struct fmt::formatter<cokka::Proxy<X>> : fmt::formatter<std::string_view> {
+  /// Writes the proxy's description to `context` (fmt calls it; it may be called from any thread).
   template <class FormatContext>
   auto format(const cokka::Proxy<X>& proxy, FormatContext& context) const -> decltype(context.out()) {
     std::string text = "Proxy of " + to_string(proxy.cokka_ref_);
@@ -45,6 +47,7 @@ private:
 /// Formats a Message by the type it holds: "Message(app::Ping)", "Message(void)" when empty.
 template <>
 struct fmt::formatter<cokka::Message> : fmt::formatter<std::string_view> {
+  /// Writes "Message(<type>)" to `context`: the held type's name, not the value.
   template <class FormatContext>
   auto format(const cokka::Message& message, FormatContext& context) const -> decltype(context.out()) {
     return fmt::formatter<std::string_view>::format("Message(" + message.type_name() + ")", context);
