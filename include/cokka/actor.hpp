@@ -26,6 +26,10 @@ class System;
 ///
 /// One message at a time: the next handler starts only after the current one, coroutine or not, finished.
 /// All hooks run on the actor's strand, so the actor's own state needs no lock.
+///
+/// Ownership: the System owns the actor object (refs do not keep it alive) and destroys it on the actor's
+/// strand right after on_stop or on_failure (or in ~System). The constructor runs in the thread calling
+/// System::start; the members below work from the constructor on.
 template <class Derived>
 class Actor : public detail::ActorBase {
 public:
@@ -36,7 +40,7 @@ public:
   /// handled) and returns at once. Same as `self().stop_async()`.
   void stop() const { self().stop_async(); }
 
-  /// The system that started this actor.
+  /// The system that started this actor; it outlives the actor object.
   System& system() const { return bound().system(); }
 
   /// The actor's strand: co_spawn work here to keep it serialised with the actor's handlers.
