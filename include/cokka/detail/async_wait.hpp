@@ -161,7 +161,7 @@ private:
 template <class T>
 struct DeliverValue {
   template <class Handler>
-  static void complete(Handler&& handler, std::exception_ptr aborted, const FutureSource<T>& source) {
+  static void complete(Handler handler, std::exception_ptr aborted, const FutureSource<T>& source) {
     if constexpr (std::is_void_v<T>) {
       if (!aborted) {
         try {

@@ -172,7 +172,7 @@ struct ThenCall {
 template <class T>
 struct DeliverFuture {
   template <class Handler>
-  static void complete(Handler&& handler, std::exception_ptr, const FutureSource<T>& source) {
+  static void complete(Handler handler, std::exception_ptr, const FutureSource<T>& source) {
     std::move(handler)(FutureAccess::make(source));
   }
 };
