@@ -122,11 +122,13 @@ public:
   /// "<Type> (<urn>)", Pykka's way to print an actor ("(no actor)" for an empty ref).
   friend std::string to_string(const ActorRef& ref) { return ref.cell_ ? ref.cell_->description() : "(no actor)"; }
 
+  /// @cond COKKA_INTERNAL
   /// The runtime cell (for cokka's own detail code).
   const std::shared_ptr<detail::ActorCell>& cell() const noexcept { return cell_; }
 
   /// Wraps a cell; used by System::start and the registry.
   explicit ActorRef(std::shared_ptr<detail::ActorCell> cell) noexcept : cell_(std::move(cell)) {}
+  /// @endcond
 
 private:
   template <class>

@@ -19,8 +19,10 @@ class Promise {
 public:
   /// A promise with a fresh shared state, not completed yet.
   Promise() : state_(std::make_shared<detail::FutureState<T>>()) {}
+  /// @cond COKKA_INTERNAL
   /// For cokka itself: a promise of `producer`'s reply (lets a debug dump say whose reply an actor awaits).
   Promise(detail::ProducerKey, const detail::ActorCell& producer) : Promise() { state_->set_producer(&producer); }
+  /// @endcond
   /// Takes over `other`'s future; `other` is left empty (completing it throws InvalidState).
   Promise(Promise&&) noexcept = default;
   /// Fails this promise's own future with BrokenPromise if it was not completed, then takes over `other`'s.

@@ -87,11 +87,13 @@ class Proxy : public detail::ProxyState<detail::ProxyRoot<X>>,
               public detail::ProxyDescriptor<X>::template cokka_calls_<Proxy<X>>,
               public detail::ProxyDescriptor<X>::template cokka_nested_<detail::ProxyPath<X>> {
 public:
+  /// @cond COKKA_INTERNAL
   /// For cokka itself (ActorRef::proxy and nested proxies).
   Proxy(detail::ProxyKey, const ActorRef<detail::ProxyRoot<X>>& ref)
       : detail::ProxyState<detail::ProxyRoot<X>>{ref},
         detail::ProxyDescriptor<X>::template cokka_calls_<Proxy<X>>(),
         detail::ProxyDescriptor<X>::template cokka_nested_<detail::ProxyPath<X>>(ref) {}
+  /// @endcond
 
   /// Same actor (proxies of one type always follow the same path).
   friend bool operator==(const Proxy& a, const Proxy& b) noexcept { return a.cokka_ref_ == b.cokka_ref_; }
