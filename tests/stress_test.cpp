@@ -414,6 +414,8 @@ void run_seed(std::uint64_t seed, int operations) {
   }
   world.forget_refs();
   CHECK(thread_count() == threads_before);
+  std::fprintf(stderr, "stress: seed %llu done: %zu actors, %zu asks checked\n", static_cast<unsigned long long>(seed),
+               world.record_count(), world.futures().size() + world.void_futures().size());
 }
 
 std::vector<std::uint64_t> seeds_from_environment() {
