@@ -312,7 +312,9 @@ void ActorCell::cancel_coroutine() {
 
 bool ActorCell::close_now(bool nothing_runs) noexcept {
   const bool owned = !scheduled_.exchange(true);
-  if (!owned && !nothing_runs) return phase() == Phase::dead;  // a drain may be running: leave it alone
+  // Not ours: a drain may be running, or (when nothing runs) a sender is inside schedule(); on a dead actor
+  // that sender abandons the mailbox itself, and a second consumer would corrupt the queue.
+  if (!owned && (!nothing_runs || phase() == Phase::dead)) return phase() == Phase::dead;
   if (phase() != Phase::dead) {
     phase_.store(Phase::dead, std::memory_order_release);  // before unregistering: no register_ref after it
     system_->registry.unregister_ref(ActorRef<>(shared_from_this()));
