@@ -87,7 +87,7 @@ TEST_CASE("a message whose move constructor throws: tell and ask throw it at the
   CHECK(journal.events() == std::vector<std::string>{"msg after"});
 }
 
-TEST_CASE("a reply whose move constructor throws fails the ask with that exception; the actor lives on") {
+TEST_CASE("a reply whose move constructor throws fails the ask with that exception, the actor lives on") {
   cokka::System system(cokka::threads{2});
   auto actor = system.start<ArmedReply>();
   CHECK_THROWS_AS(actor.ask<ThrowingMove>(0).get(5s), MoveFailed);
@@ -155,7 +155,7 @@ TEST_CASE("a coroutine awaiting an ask whose handler threw an int catches the in
   CHECK(actor.is_alive());
 }
 
-TEST_CASE("a tell whose handler throws a non-std::exception fails the actor; on_failure gets the object") {
+TEST_CASE("a tell whose handler throws a non-std::exception fails the actor, on_failure gets the object") {
   test::Journal journal;
   cokka::System system(cokka::threads{2});
   auto actor = system.start<Subject>(journal);
