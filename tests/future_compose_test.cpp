@@ -61,18 +61,8 @@ std::error_code error_code_of(const std::exception_ptr& error) {
   return {};
 }
 
-// A minimal eager coroutine type without await_transform, to check `co_await future` on derived futures.
-struct Task {
-  struct promise_type {
-    Task get_return_object() { return {}; }
-    std::suspend_never initial_suspend() noexcept { return {}; }
-    std::suspend_never final_suspend() noexcept { return {}; }
-    void return_void() {}
-    void unhandled_exception() { std::terminate(); }
-  };
-};
 template <class T>
-Task await_into(cokka::Future<T> future, std::optional<T>& out, std::string& error) {
+test::Task await_into(cokka::Future<T> future, std::optional<T>& out, std::string& error) {
   try {
     out = co_await future;
   } catch (const std::exception& e) {

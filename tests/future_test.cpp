@@ -1,3 +1,5 @@
+#include "support.hpp"
+
 #include <cokka/future.hpp>
 #include <cokka/promise.hpp>
 
@@ -195,17 +197,7 @@ TEST_CASE("cancelling an async_wait ends only that wait, with operation_aborted"
 //! [cancel_wait]
 
 namespace {
-// A minimal eager coroutine type without await_transform, to check `co_await future`.
-struct Task {
-  struct promise_type {
-    Task get_return_object() { return {}; }
-    std::suspend_never initial_suspend() noexcept { return {}; }
-    std::suspend_never final_suspend() noexcept { return {}; }
-    void return_void() {}
-    void unhandled_exception() { std::terminate(); }
-  };
-};
-Task await_into(cokka::Future<int> future, int& out) { out = co_await future; }
+test::Task await_into(cokka::Future<int> future, int& out) { out = co_await future; }
 }  // namespace
 
 TEST_CASE("co_await future in a coroutine type without await_transform") {

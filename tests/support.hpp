@@ -4,6 +4,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <coroutine>
+#include <exception>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -53,6 +55,17 @@ private:
 struct Census {
   std::atomic<int> constructed{0};
   std::atomic<int> destroyed{0};
+};
+
+/// A minimal eager coroutine type with no await_transform: checks `co_await future` outside Asio.
+struct Task {
+  struct promise_type {
+    Task get_return_object() { return {}; }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_never final_suspend() noexcept { return {}; }
+    void return_void() {}
+    void unhandled_exception() { std::terminate(); }
+  };
 };
 
 }  // namespace test
