@@ -57,8 +57,7 @@ TEST_CASE("a tell whose handler throws stops the actor and runs on_failure, not 
   cokka::System system(cokka::threads{2});
   auto actor = system.start<Hooks>(journal);
   actor.tell(std::string("throw"));
-  actor.tell(std::string("after"));  // queued behind the failure: dropped
-  CHECK_FALSE(actor.stop_async().get(5s) == false);  // resolves once dead (true: it was alive when sent)
+  actor.stop_async().get(5s);  // true or false: the failure may already have killed it
   CHECK_FALSE(actor.is_alive());
   CHECK(journal.events() == std::vector<std::string>{"start", "failure handler failed"});
   CHECK(system.registry().get_all().empty());
@@ -116,7 +115,7 @@ TEST_CASE("on_stop or on_failure throwing still leaves the actor dead") {
 
   auto failed = system.start<ThrowingHooks>();
   failed.tell(1);
-  CHECK(failed.stop_async().get(5s));
+  failed.stop_async().get(5s);  // true or false: the failure may already have killed it
   CHECK_FALSE(failed.is_alive());
   CHECK(system.registry().get_all().empty());
 }

@@ -160,8 +160,7 @@ TEST_CASE("a tell whose handler throws a non-std::exception fails the actor, on_
   cokka::System system(cokka::threads{2});
   auto actor = system.start<Subject>(journal);
   actor.tell(std::string("throw oddity"));
-  actor.tell(std::string("dropped"));
-  CHECK(actor.stop_async().get(5s));
+  actor.stop_async().get(5s);  // true or false: the failure may already have killed it
   CHECK_FALSE(actor.is_alive());
   CHECK(journal.events() == std::vector<std::string>{"failure Oddity 13"});
   CHECK_THROWS_AS(actor.tell(std::string("late")), cokka::ActorDeadError);
