@@ -147,8 +147,10 @@ void ActorCell::schedule() noexcept {
 
 // Gives up `scheduled_`, then takes it back if a push slipped in meanwhile (its pusher saw the flag set).
 void ActorCell::release() noexcept {
+  // The queue's consumer side may not be read once scheduled_ is false: a sender may own it by then.
+  const auto* mark = queue_.mark();
   scheduled_.store(false);
-  if (!queue_.empty() && !scheduled_.exchange(true)) schedule();
+  if (queue_.pushed_since(mark) && !scheduled_.exchange(true)) schedule();
 }
 
 void ActorCell::drain() noexcept {

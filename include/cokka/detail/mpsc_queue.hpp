@@ -10,7 +10,7 @@ struct MpscNode {
 };
 
 /// Unbounded intrusive multi-producer single-consumer queue (Vyukov). `push` is wait-free and may be called
-/// from any thread; `pop` and `empty` only by the one consumer (the actor's drain). `pop` may return nullptr
+/// from any thread; `pop` and `mark` only by the one consumer (the actor's drain). `pop` may return nullptr
 /// while a push is half done; the pushing thread then schedules another drain, so nothing is lost.
 class MpscQueue {
 public:
@@ -46,11 +46,13 @@ public:
     return nullptr;
   }
 
-  /// True when nothing was pushed that has not been popped (a half-done push counts as not empty).
-  bool empty() const noexcept {
-    MpscNode* head = head_.load(std::memory_order_seq_cst);
-    return head == tail_ && head == &stub_;
-  }
+  /// For the consumer about to give the queue up after `pop` returned nullptr: a mark that `pushed_since`
+  /// compares with afterwards. Only the mark is read later: `tail_` belongs to whoever consumes next.
+  const MpscNode* mark() const noexcept { return tail_; }
+
+  /// True when something was pushed, or is half pushed, that was not popped when `mark()` was taken. Any
+  /// thread. (head_ only returns to the mark through a pop, i.e. a later consumer, which then owns the items.)
+  bool pushed_since(const MpscNode* mark) const noexcept { return head_.load(std::memory_order_seq_cst) != mark; }
 
 private:
   std::atomic<MpscNode*> head_;
