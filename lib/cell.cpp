@@ -129,6 +129,18 @@ const ActorCell::Strand& ActorCell::strand() const {
 
 void ActorCell::adopt(std::unique_ptr<ActorBase> object) noexcept { object_ = std::move(object); }
 
+void ActorCell::schedule_start() noexcept {
+  start_ = std::make_unique<StartEnvelope>();
+  pushed_.fetch_add(1, std::memory_order_relaxed);  // counted as queued, for debug dumps
+  schedule();                                       // scheduled_ is still ours since construction
+}
+
+void ActorCell::abandon_construction() noexcept {
+  phase_.store(Phase::dead, std::memory_order_release);
+  abandon_queue();  // scheduled_ is still ours since construction
+  release();
+}
+
 void ActorCell::enqueue(Envelope* envelope) noexcept {
   pushed_.fetch_add(1, std::memory_order_relaxed);  // before the push, so that a reader never sees popped > pushed
   queue_.push(envelope);
@@ -156,6 +168,10 @@ void ActorCell::release() noexcept {
 void ActorCell::drain() noexcept {
   CurrentScope scope(this);
   turn_began_.store(coarse_now(), std::memory_order_relaxed);
+  if (start_) {
+    popped_.store(popped_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    if (!process(start_.release())) return;  // a coroutine on_start owns the mailbox until it finishes
+  }
   for (int handled = 0; handled < drain_batch; ++handled) {
     auto* envelope = pop();
     if (!envelope) {

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <memory>
 #include <vector>
 
@@ -180,9 +181,13 @@ asio::io_context& System::context() noexcept { return state_->context; }
 unsigned System::thread_count() const noexcept { return static_cast<unsigned>(state_->threads.size()); }
 
 System::ConstructionScope::ConstructionScope(detail::ActorCell& cell) noexcept
-    : previous_(std::exchange(detail::constructing_cell_slot(), &cell)) {}
+    : cell_(cell), previous_(std::exchange(detail::constructing_cell_slot(), &cell)),
+      uncaught_(std::uncaught_exceptions()) {}
 
-System::ConstructionScope::~ConstructionScope() { detail::constructing_cell_slot() = previous_; }
+System::ConstructionScope::~ConstructionScope() {
+  detail::constructing_cell_slot() = previous_;
+  if (std::uncaught_exceptions() > uncaught_) cell_.abandon_construction();  // the constructor threw
+}
 
 std::shared_ptr<detail::ActorCell> System::new_cell(const std::string& type_name) {
   if (state_->shutting_down) throw InvalidState("cokka::System::start: the system is shutting down");
@@ -194,7 +199,7 @@ std::shared_ptr<detail::ActorCell> System::new_cell(const std::string& type_name
 void System::launch(const std::shared_ptr<detail::ActorCell>& cell, std::unique_ptr<detail::ActorBase> object) {
   cell->adopt(std::move(object));
   state_->registry.register_ref(ActorRef<>(cell));
-  cell->enqueue(new detail::StartEnvelope);
+  cell->schedule_start();
 }
 
 }  // namespace cokka

@@ -191,3 +191,44 @@ TEST_CASE("hooks throwing non-std::exception types still leave the actor dead, n
   CHECK_FALSE(failed_stop.is_alive());
   CHECK(system.registry().get_all().empty());
 }
+
+namespace {
+/// Sends itself messages from its constructor, through self(), before System::start has launched it.
+struct EarlyTalker : cokka::Actor<EarlyTalker> {
+  EarlyTalker(test::Journal& journal, bool fail, cokka::Future<std::string>& early)
+      : journal_(journal) {
+    self().tell(std::string("told from the constructor"));
+    early = self().ask<std::string>(std::string("asked from the constructor"));
+    if (fail) throw std::invalid_argument("constructor failed");
+  }
+  void on_start() { journal_.add("start"); }
+  std::string on_receive(cokka::Message& msg) {
+    journal_.add(msg.as<std::string>());
+    return "ok";
+  }
+  test::Journal& journal_;
+};
+}  // namespace
+
+TEST_CASE("messages sent from the constructor through self() are handled after on_start") {
+  test::Journal journal;
+  cokka::Future<std::string> early;
+  cokka::System system(cokka::threads{2});
+  auto actor = system.start<EarlyTalker>(journal, false, early);
+  CHECK(early.get(5s) == "ok");
+  CHECK(actor.stop(5s));
+  CHECK(journal.events() ==
+        std::vector<std::string>{"start", "told from the constructor", "asked from the constructor"});
+}
+
+TEST_CASE("a constructor that threw after sending itself messages: they fail, nothing runs, no hang") {
+  test::Journal journal;
+  cokka::Future<std::string> early;
+  {
+    cokka::System system(cokka::threads{2});
+    CHECK_THROWS_AS(system.start<EarlyTalker>(journal, true, early), std::invalid_argument);
+    CHECK_THROWS_AS(early.get(5s), cokka::ActorDeadError);
+    CHECK(system.registry().get_all().empty());
+  }
+  CHECK(journal.events().empty());
+}

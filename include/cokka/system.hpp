@@ -89,7 +89,9 @@ private:
     ~ConstructionScope();
 
   private:
+    detail::ActorCell& cell_;
     detail::ActorCell* previous_;
+    int uncaught_;
   };
 
   std::shared_ptr<detail::ActorCell> new_cell(const std::string& type_name);

@@ -85,6 +85,11 @@ public:
 
   // --- used by System and Registry only ---
   void adopt(std::unique_ptr<ActorBase> object) noexcept;
+  /// Schedules on_start ahead of every message: a constructor may hand out self(), and messages sent
+  /// through it wait in the mailbox (no drain runs before this).
+  void schedule_start() noexcept;
+  /// The actor's constructor threw: the actor is dead; messages sent to it meanwhile fail.
+  void abandon_construction() noexcept;
   /// Asks a running coroutine handler or hook to finish by emitting terminal cancellation on the strand.
   void cancel_coroutine();
   /// Kills the actor from outside the strand, without hooks, for a shutdown that cannot go through the
@@ -124,7 +129,8 @@ private:
   // Debug counters, kept next to the queue they count. Mailbox depth = pushed_ - popped_.
   std::atomic<std::uint64_t> pushed_{0};
   std::atomic<std::uint64_t> popped_{0};  // written by the one consumer only
-  std::atomic<bool> scheduled_{false};
+  std::atomic<bool> scheduled_{true};  // System::start owns the mailbox until schedule_start()
+  std::unique_ptr<Envelope> start_;    // on_start, handled before the queue
   std::atomic<const char*> handling_{nullptr};
   std::atomic<std::int64_t> turn_began_{0};  // coarse clock, ns
   std::atomic<const void*> await_op_{nullptr};
