@@ -12,6 +12,7 @@
 
 #include <ctime>
 #include <random>
+#include <thread>
 
 namespace cokka::detail {
 
@@ -136,7 +137,7 @@ void ActorCell::schedule_start() noexcept {
 }
 
 void ActorCell::abandon_construction() noexcept {
-  phase_.store(Phase::dead, std::memory_order_release);
+  phase_.store(Phase::dead);  // seq_cst: pairs with posting_ (detach_strand)
   abandon_queue();  // scheduled_ is still ours since construction
   release();
 }
@@ -149,12 +150,18 @@ void ActorCell::enqueue(Envelope* envelope) noexcept {
 
 // The caller owns `scheduled_`.
 void ActorCell::schedule() noexcept {
-  if (phase() == Phase::dead) {
+  // A sender may be here while ~System finishes: detach_strand waits for posting_ to drop to 0, and the
+  // seq_cst increment and phase load pair with the seq_cst store of Phase::dead (a Dekker handshake), so
+  // either this post sees the actor dead or the strand stays until the post is done.
+  posting_.fetch_add(1);
+  if (phase_.load() == Phase::dead) {
+    posting_.fetch_sub(1);
     abandon_queue();
     release();
     return;
   }
   asio::post(*strand_, [self = shared_from_this()] { self->drain(); });
+  posting_.fetch_sub(1);
 }
 
 // Gives up `scheduled_`, then takes it back if a push slipped in meanwhile (its pusher saw the flag set).
@@ -311,7 +318,7 @@ bool ActorCell::begin_closing(Stage stage, std::exception_ptr failure) noexcept 
 }
 
 void ActorCell::die() noexcept {
-  phase_.store(Phase::dead, std::memory_order_release);
+  phase_.store(Phase::dead);  // seq_cst: pairs with posting_ (detach_strand)
   mark_handling(nullptr);
   stage_ = Stage::idle;
   object_.reset();
@@ -334,7 +341,7 @@ bool ActorCell::close_now(bool nothing_runs) noexcept {
   // that sender abandons the mailbox itself, and a second consumer would corrupt the queue.
   if (!owned && (!nothing_runs || phase() == Phase::dead)) return phase() == Phase::dead;
   if (phase() != Phase::dead) {
-    phase_.store(Phase::dead, std::memory_order_release);  // before unregistering: no register_ref after it
+    phase_.store(Phase::dead);  // seq_cst: pairs with posting_ (detach_strand)  // before unregistering: no register_ref after it
     system_->registry.unregister_ref(ActorRef<>(shared_from_this()));
     object_.reset();
     log(spdlog::level::debug, "Stopped {} without running its hooks: its io_context is not running", description());
@@ -345,7 +352,10 @@ bool ActorCell::close_now(bool nothing_runs) noexcept {
   return true;
 }
 
-void ActorCell::detach_strand() noexcept { strand_.reset(); }
+void ActorCell::detach_strand() noexcept {
+  while (posting_.load() != 0) std::this_thread::yield();  // a sender is posting to the strand (see schedule)
+  strand_.reset();
+}
 
 ActorCell::Activity ActorCell::activity() const noexcept {
   Activity activity;

@@ -96,7 +96,7 @@ public:
   /// mailbox. `nothing_runs`: no thread runs the io_context, so a pending drain cannot be executing.
   /// False when a drain may be running and the cell was left alone.
   bool close_now(bool nothing_runs) noexcept;
-  /// Drops the strand once the system's io_context is going away.
+  /// Drops the strand once the system's io_context is going away (after senders still posting to it).
   void detach_strand() noexcept;
 
   /// Intrusive links of the registry's start-ordered list (guarded by the registry's mutex).
@@ -131,6 +131,7 @@ private:
   std::atomic<std::uint64_t> popped_{0};  // written by the one consumer only
   std::atomic<bool> scheduled_{true};  // System::start owns the mailbox until schedule_start()
   std::unique_ptr<Envelope> start_;    // on_start, handled before the queue
+  std::atomic<int> posting_{0};        // senders inside schedule() (detach_strand waits for them)
   std::atomic<const char*> handling_{nullptr};
   std::atomic<std::int64_t> turn_began_{0};  // coarse clock, ns
   std::atomic<const void*> await_op_{nullptr};
