@@ -60,9 +60,9 @@ TEST_CASE("ask converts the reply to R, or fails with BadReplyType naming both t
 }
 
 TEST_CASE("ask with a timeout throws Timeout, the next ask still gets its reply") {
+  test::Gate gate;
   cokka::System system(cokka::threads{2});
   auto echo = system.start<Echo>();
-  test::Gate gate;
   echo.tell(Block{&gate});
   CHECK_THROWS_AS(echo.ask<int>(1, 30ms), cokka::Timeout);
   gate.open();
@@ -110,9 +110,9 @@ TEST_CASE("tell, ask and proxy-free sends to a dead actor") {
 }
 
 TEST_CASE("a stop queued behind a blocked handler: asks before it are answered, asks after it fail") {
+  test::Gate gate;
   cokka::System system(cokka::threads{2});
   auto echo = system.start<Echo>();
-  test::Gate gate;
   echo.tell(Block{&gate});
   auto before = echo.ask<int>(1);
   auto first_stop = echo.stop_async();
@@ -130,9 +130,9 @@ TEST_CASE("a stop queued behind a blocked handler: asks before it are answered, 
 }
 
 TEST_CASE("stop(timeout) throws Timeout while a handler is busy, the actor still stops later") {
+  test::Gate gate;
   cokka::System system(cokka::threads{2});
   auto echo = system.start<Echo>();
-  test::Gate gate;
   echo.tell(Block{&gate});
   CHECK_THROWS_AS(echo.stop(20ms), cokka::Timeout);
   gate.open();
@@ -156,9 +156,9 @@ TEST_CASE("refs compare and hash by actor identity, and widen to ActorRef<>") {
 }
 
 TEST_CASE("several threads wait on one ask's future") {
+  test::Gate gate;
   cokka::System system(cokka::threads{2});
   auto echo = system.start<Echo>();
-  test::Gate gate;
   echo.tell(Block{&gate});
   auto reply = echo.ask<int>(6);
   std::atomic<int> sum{0};

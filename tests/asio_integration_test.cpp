@@ -195,8 +195,8 @@ struct Slow : cokka::Actor<Slow> {
 TEST_CASE("a timer race cancels the wait the Asio way, the actor is not affected and the late reply is dropped") {
   asio::io_context io;
   AppThreads app(io);
-  cokka::System system(io);
   test::Gate gate;
+  cokka::System system(io);
   auto slow = system.start<Slow>(gate);
   auto strand = asio::make_strand(io);
 

@@ -175,12 +175,12 @@ TEST_CASE("two systems never see each other's actors") {
 
 TEST_CASE("registered before on_start runs, unregistered before on_stop and on_failure run") {
   test::Journal journal;
+  test::Journal failing_journal;
   cokka::System system(cokka::threads{2});
   auto stopped = system.start<app::Witness>(journal, false);
   CHECK(stopped.stop());
   CHECK(journal.events() == std::vector<std::string>{"on_start registered", "on_stop unregistered"});
 
-  test::Journal failing_journal;
   auto failing = system.start<app::Witness>(failing_journal, true);
   failing.tell(1);
   failing.stop_async().get(10s);

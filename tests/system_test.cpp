@@ -58,10 +58,10 @@ struct Busy : cokka::Actor<Busy> {
 }  // namespace
 
 TEST_CASE("System(threads{n}) runs n threads, actors run on them") {
+  test::Census census;  // outlive the system: its actors use them until they stop
+  test::Journal journal;
   cokka::System system(cokka::threads{3});
   CHECK(system.thread_count() == 3);
-  test::Census census;
-  test::Journal journal;
   auto actor = system.start<Counted>(census, journal, "a");
   CHECK(actor.ask<std::string>(0).get(5s) == "a");
 }
