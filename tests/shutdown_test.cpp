@@ -9,7 +9,6 @@
 #include <asio/use_awaitable.hpp>
 #include <doctest/doctest.h>
 
-#include <dirent.h>
 
 #include <atomic>
 #include <stdexcept>
@@ -20,23 +19,6 @@
 using namespace std::chrono_literals;
 
 namespace {
-
-/// Threads of this process right now (from /proc/self/task). ThreadSanitizer starts a helper thread with
-/// the first thread created: one is created and joined first so that the count is a stable baseline.
-int thread_count() {
-  static const bool warmed_up = [] {
-    std::thread([] {}).join();
-    return true;
-  }();
-  (void)warmed_up;
-  int count = 0;
-  if (DIR* tasks = opendir("/proc/self/task")) {
-    while (dirent* entry = readdir(tasks))
-      if (entry->d_name[0] != '.') ++count;
-    closedir(tasks);
-  }
-  return count;
-}
 
 /// Every actor here counts itself in a Census.
 struct Counted {
@@ -117,7 +99,7 @@ constexpr int many_actors = 20000;
 TEST_CASE("~System with many actors mid-coroutine returns, ends every ask and destroys every actor") {
   test::Census census;
   std::vector<cokka::Future<int>> pending;
-  const int threads_before = thread_count();
+  const int threads_before = test::thread_count();
   {
     cokka::System system(cokka::threads{2});
     pending = populate(system, census, many_actors);
@@ -127,7 +109,7 @@ TEST_CASE("~System with many actors mid-coroutine returns, ends every ask and de
   CHECK(census.constructed == many_actors + 1);
   CHECK(census.destroyed == many_actors + 1);
   for (auto& reply : pending) REQUIRE(reply.ready());
-  CHECK(thread_count() == threads_before);
+  CHECK(test::thread_count() == threads_before);
 }
 
 TEST_CASE("queued coroutine messages behind a cancelled handler are cancelled as they start") {

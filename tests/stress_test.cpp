@@ -20,7 +20,6 @@
 #include <asio/use_awaitable.hpp>
 #include <doctest/doctest.h>
 
-#include <dirent.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -39,23 +38,6 @@ using namespace asio::experimental::awaitable_operators;
 
 // A named namespace: COKKA_REFLECT in an anonymous one trips -Wunused-function.
 namespace stress {
-
-/// Threads of this process right now (from /proc/self/task). ThreadSanitizer starts a helper thread with
-/// the first thread created: one is created and joined first so that the count is a stable baseline.
-int thread_count() {
-  static const bool warmed_up = [] {
-    std::thread([] {}).join();
-    return true;
-  }();
-  (void)warmed_up;
-  int count = 0;
-  if (DIR* tasks = opendir("/proc/self/task")) {
-    while (dirent* entry = readdir(tasks))
-      if (entry->d_name[0] != '.') ++count;
-    closedir(tasks);
-  }
-  return count;
-}
 
 struct Boom : std::runtime_error {
   Boom() : std::runtime_error("boom") {}
@@ -383,7 +365,7 @@ void run_seed(std::uint64_t seed, int operations) {
   std::fprintf(stderr, "stress: seed %llu\n", static_cast<unsigned long long>(seed));
   std::mt19937_64 setup(seed);
   World world(seed);
-  const int threads_before = thread_count();
+  const int threads_before = test::thread_count();
   const bool stop_everything_first = seed % 2 == 0;
   std::vector<std::thread> drivers;
   {
@@ -413,7 +395,7 @@ void run_seed(std::uint64_t seed, int operations) {
     CHECK(record.destroyed == 1);
   }
   world.forget_refs();
-  CHECK(thread_count() == threads_before);
+  CHECK(test::thread_count() == threads_before);
   std::fprintf(stderr, "stress: seed %llu done: %zu actors, %zu asks checked\n", static_cast<unsigned long long>(seed),
                world.record_count(), world.futures().size() + world.void_futures().size());
 }

@@ -1,6 +1,8 @@
 // Small helpers shared by the tests.
 #pragma once
 
+#include <dirent.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -8,6 +10,7 @@
 #include <exception>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace test {
@@ -56,6 +59,23 @@ struct Census {
   std::atomic<int> constructed{0};
   std::atomic<int> destroyed{0};
 };
+
+/// Threads of this process right now (from /proc/self/task). ThreadSanitizer starts a helper thread with
+/// the first thread created: one is created and joined first so that the count is a stable baseline.
+inline int thread_count() {
+  static const bool warmed_up = [] {
+    std::thread([] {}).join();
+    return true;
+  }();
+  (void)warmed_up;
+  int count = 0;
+  if (DIR* tasks = opendir("/proc/self/task")) {
+    while (dirent* entry = readdir(tasks))
+      if (entry->d_name[0] != '.') ++count;
+    closedir(tasks);
+  }
+  return count;
+}
 
 /// A minimal eager coroutine type with no await_transform: checks `co_await future` outside Asio.
 struct Task {
