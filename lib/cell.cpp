@@ -8,6 +8,7 @@
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/co_spawn.hpp>
+#include <asio/defer.hpp>
 #include <asio/post.hpp>
 
 #include <ctime>
@@ -160,7 +161,7 @@ void ActorCell::schedule() noexcept {
     release();
     return;
   }
-  asio::post(*strand_, [self = shared_from_this()] { self->drain(); });
+  asio::defer(*strand_, [self = shared_from_this()] { self->drain(); });
   posting_.fetch_sub(1);
 }
 
@@ -192,7 +193,7 @@ void ActorCell::drain() noexcept {
     abandon_queue();
     return release();
   }
-  asio::post(*strand_, [self = shared_from_this()] { self->drain(); });
+  asio::defer(*strand_, [self = shared_from_this()] { self->drain(); });
 }
 
 // Only the mailbox's one consumer calls this (the drain, or whoever owns `scheduled_` or a dead cell).

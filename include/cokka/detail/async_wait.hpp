@@ -8,6 +8,7 @@
 #include <asio/cancellation_type.hpp>
 #include <asio/error.hpp>
 #include <asio/execution/outstanding_work.hpp>
+#include <asio/defer.hpp>
 #include <asio/post.hpp>
 #include <asio/prefer.hpp>
 #include <asio/system_error.hpp>
@@ -127,7 +128,7 @@ private:
   // handler (so a then() continuation's promise breaks) instead of leaking them.
   void post_completion(std::exception_ptr aborted) noexcept {
     auto executor = work_;
-    asio::post(executor, [op = std::unique_ptr<AsyncWaitOp>(this), aborted = std::move(aborted)]() mutable {
+    asio::defer(executor, [op = std::unique_ptr<AsyncWaitOp>(this), aborted = std::move(aborted)]() mutable {
       finish(std::move(op), std::move(aborted));
     });
   }
