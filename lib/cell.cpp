@@ -92,7 +92,7 @@ bool try_enqueue(ActorCell& cell, Envelope* envelope) noexcept {
 void log_unexpected_message(const ActorBase& actor, const Message& message) {
   auto* cell = ActorCell::current();
   (void)actor;
-  log(spdlog::level::warn, "Unexpected message received by {}: a {}", cell ? cell->description() : "an actor",
+  log(spdlog::level::warn, "Unexpected message received by {}: a {}", cell ? cell->description() : std::string("an actor"),
       message.type_name());
 }
 
@@ -222,7 +222,7 @@ bool ActorCell::process(Envelope* raw) noexcept {
   switch (current_->kind()) {
     case Envelope::Kind::start:
       stage_ = Stage::starting;
-      log(spdlog::level::debug, "Starting {}", description());
+      log(spdlog::level::debug, "Starting {}", *this);
       return invoke([this] { return object_->cokka_on_start(); });
     case Envelope::Kind::stop:
       return begin_closing(Stage::stopping, nullptr);
@@ -254,18 +254,23 @@ bool ActorCell::invoke(Invoke&& run) noexcept {
   return settle(nullptr, std::move(result.reply));
 }
 
-void ActorCell::spawn(asio::awaitable<Message> coroutine) noexcept {
-  coroutine_running_ = true;
-  CellExecutor<Strand> executor(*strand_, this);
-  auto on_done = [self = shared_from_this()](std::exception_ptr error, Message reply) {
-    self->coroutine_running_ = false;
-    CurrentScope scope(self.get());
-    if (self->settle(std::move(error), std::move(reply))) self->drain();
-  };
-  asio::co_spawn(executor, std::move(coroutine), asio::bind_cancellation_slot(cancel_.slot(), std::move(on_done)));
+void CoroutineDone::operator()(std::exception_ptr error, Message reply) const noexcept {
+  cell->coroutine_done(std::move(error), std::move(reply));
+}
+
+void ActorCell::coroutine_done(std::exception_ptr error, Message reply) noexcept {
+  coroutine_running_.store(false, std::memory_order_relaxed);
+  CurrentScope scope(this);
+  if (settle(std::move(error), std::move(reply))) drain();
+}
+
+void ActorCell::spawn(PendingCoroutine coroutine) noexcept {
+  coroutine_running_.store(true, std::memory_order_relaxed);
+  coroutine.spawn(asio::any_io_executor(CellExecutor<Strand>(*strand_, this)), cancel_.slot(),
+                  CoroutineDone{shared_from_this()});
   // After a shutdown's cancel_coroutine, a coroutine that starts later (a queued message, on_stop) is
   // cancelled at once: waiting for the next cancellation round would cost every such message 20 ms.
-  if (cancelling_ && coroutine_running_) cancel_.emit(asio::cancellation_type::terminal);
+  if (cancelling_ && coroutine_running_.load(std::memory_order_relaxed)) cancel_.emit(asio::cancellation_type::terminal);
 }
 
 // Applies the failure rules to the outcome of the current handler or hook. Returns false when that started
@@ -275,7 +280,7 @@ bool ActorCell::settle(std::exception_ptr error, Message reply) noexcept {
     case Stage::starting:
       stage_ = Stage::idle;
       if (error) {
-        log(spdlog::level::err, "{} failed in on_start and was stopped: {}", description(), describe_exception(error));
+        log(spdlog::level::err, "{} failed in on_start and was stopped: {}", *this, ExceptionText{error});
         phase_.store(Phase::closing, std::memory_order_release);  // before unregistering: no register_ref after it
         system_->registry.unregister_ref(ActorRef<>(shared_from_this()));
         die();
@@ -286,21 +291,21 @@ bool ActorCell::settle(std::exception_ptr error, Message reply) noexcept {
     case Stage::handling:
       stage_ = Stage::idle;
       if (error && current_->kind() == Envelope::Kind::tell) {
-        log(spdlog::level::err, "{} failed handling a {} and was stopped: {}", description(), current_->describe(),
-            describe_exception(error));
+        log(spdlog::level::err, "{} failed handling a {} and was stopped: {}", *this, current_->describe(),
+            ExceptionText{error});
         return begin_closing(Stage::failing, std::move(error));
       }
       if (error)
-        log(spdlog::level::info, "{} returned an exception to the asker of a {}: {}", description(),
-            current_->describe(), describe_exception(error));
+        log(spdlog::level::info, "{} returned an exception to the asker of a {}: {}", *this,
+            current_->describe(), ExceptionText{error});
       current_->complete(std::move(error), std::move(reply));
       current_.reset();
       return true;
     case Stage::stopping:
     case Stage::failing:
       if (error)
-        log(spdlog::level::err, "{} failed in {}: {}", description(),
-            stage_ == Stage::stopping ? "on_stop" : "on_failure", describe_exception(error));
+        log(spdlog::level::err, "{} failed in {}: {}", *this,
+            stage_ == Stage::stopping ? "on_stop" : "on_failure", ExceptionText{error});
       die();
       return true;
     case Stage::idle:
@@ -323,16 +328,17 @@ void ActorCell::die() noexcept {
   mark_handling(nullptr);
   stage_ = Stage::idle;
   object_.reset();
-  log(spdlog::level::debug, "Stopped {}", description());  // before the stop futures resolve
+  log(spdlog::level::debug, "Stopped {}", *this);  // before the stop futures resolve
   if (auto finished = std::move(current_)) finished->abandon(*this);  // a stop pill resolves true
   abandon_queue();
 }
 
-void ActorCell::cancel_coroutine() {
+void ActorCell::cancel_coroutine(bool from_now_on) {
   if (phase() == Phase::dead || !strand_) return;
-  asio::post(*strand_, [self = shared_from_this()] {
-    self->cancelling_ = true;
-    if (self->coroutine_running_) self->cancel_.emit(asio::cancellation_type::terminal);
+  if (!from_now_on && !coroutine_running_.load(std::memory_order_relaxed)) return;
+  asio::post(*strand_, [self = shared_from_this(), from_now_on] {
+    self->cancelling_ = self->cancelling_ || from_now_on;
+    if (self->coroutine_running_.load(std::memory_order_relaxed)) self->cancel_.emit(asio::cancellation_type::terminal);
   });
 }
 
@@ -345,7 +351,7 @@ bool ActorCell::close_now(bool nothing_runs) noexcept {
     phase_.store(Phase::dead);  // seq_cst: pairs with posting_ (detach_strand)  // before unregistering: no register_ref after it
     system_->registry.unregister_ref(ActorRef<>(shared_from_this()));
     object_.reset();
-    log(spdlog::level::debug, "Stopped {} without running its hooks: its io_context is not running", description());
+    log(spdlog::level::debug, "Stopped {} without running its hooks: its io_context is not running", *this);
     if (auto finished = std::move(current_)) finished->abandon(*this);
   }
   abandon_queue();

@@ -4,13 +4,16 @@
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 
+#include <atomic>
+#include <cstdint>
 #include <mutex>
 
 namespace cokka {
 
 namespace {
 std::mutex logger_mutex;
-std::shared_ptr<spdlog::logger> current_logger;
+std::shared_ptr<spdlog::logger> installed_logger;
+std::atomic<std::uint64_t> installed_generation{0};  // bumped by set_logger, under logger_mutex
 
 // spdlog's registry holds the default logger too, so that spdlog::get("cokka") finds it and spdlog's global
 // settings reach it; a "cokka" logger the application registered first is used as it is.
@@ -29,16 +32,30 @@ std::shared_ptr<spdlog::logger> make_default_logger() {
 
 std::shared_ptr<spdlog::logger> logger() {
   std::lock_guard lock(logger_mutex);
-  if (!current_logger) current_logger = make_default_logger();
-  return current_logger;
+  if (!installed_logger) installed_logger = make_default_logger();
+  return installed_logger;
 }
 
 void set_logger(std::shared_ptr<spdlog::logger> replacement) {
   std::lock_guard lock(logger_mutex);
-  current_logger = replacement ? std::move(replacement) : make_default_logger();
+  installed_logger = replacement ? std::move(replacement) : make_default_logger();
+  installed_generation.fetch_add(1, std::memory_order_release);
 }
 
 namespace detail {
+
+// The generation is read before logger(): a set_logger after that read leaves a newer generation, which the
+// next record of this thread sees.
+spdlog::logger& current_logger() {
+  thread_local std::uint64_t seen_generation = ~std::uint64_t{0};
+  thread_local std::shared_ptr<spdlog::logger> seen;
+  const auto generation = installed_generation.load(std::memory_order_acquire);
+  if (generation != seen_generation || !seen) {
+    seen = logger();
+    seen_generation = generation;
+  }
+  return *seen;
+}
 
 std::string describe_exception(const std::exception_ptr& error) {
   try {

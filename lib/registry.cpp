@@ -84,7 +84,7 @@ bool Registry::register_ref(const ActorRef<>& ref) {
     cell->registered = true;
     ++size_;
   }
-  detail::log(spdlog::level::debug, "Registered {}", cell->description());
+  detail::log(spdlog::level::debug, "Registered {}", *cell);
   return true;
 }
 
@@ -102,7 +102,7 @@ bool Registry::unregister_ref(const ActorRef<>& ref) {
     hold = std::move(cell->registry_hold);
     --size_;
   }
-  detail::log(spdlog::level::debug, "Unregistered {}", cell->description());
+  detail::log(spdlog::level::debug, "Unregistered {}", *cell);
   return true;
 }
 

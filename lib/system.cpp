@@ -142,6 +142,11 @@ System::~System() {
   state.shutting_down = true;
   bool can_wait = true;
 
+  // 0. Handlers waiting for timers or replies are cancelled now, all at once, so that the io threads unwind
+  // them in parallel; the stops below would otherwise cancel them one by one. Coroutines that start later
+  // (queued messages, on_stop) run until their actor's turn to stop comes.
+  for (auto& cell : state.tracked_cells()) cell->cancel_coroutine(false);
+
   // 1. Registered actors, last started first, each through its poison pill (on_stop runs).
   while (can_wait) {
     auto refs = state.registry.get_all();
@@ -169,7 +174,7 @@ System::~System() {
   for (auto& cell : state.tracked_cells()) {
     if (!cell->close_now(nothing_runs))
       detail::log(spdlog::level::err, "cokka::System: {} could not be stopped: its io_context is not running",
-                  cell->description());
+                  *cell);
     cell->detach_strand();
   }
 }

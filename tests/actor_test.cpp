@@ -4,10 +4,12 @@
 #include <cokka/cokka.hpp>
 
 #include <asio/co_spawn.hpp>
+#include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -240,6 +242,46 @@ TEST_CASE("a coroutine handler awaits another actor's reply, one message at a ti
   for (int i = 0; i < 50; ++i) replies.push_back(asker.ask<int>(i));
   for (int i = 0; i < 50; ++i) CHECK(replies[i].get(5s) == i * 4);
   CHECK(asker.ask<int>(InFlight{}).get(5s) == 1);
+}
+
+namespace {
+// A reply type co_spawn cannot hand over by itself (it passes a default-constructed value next to an error).
+struct NoDefault {
+  explicit NoDefault(int v) : value(v) {}
+  int value;
+};
+
+struct CoroutineReplies : cokka::Actor<CoroutineReplies> {
+  asio::awaitable<void> answer_void(bool fail) {
+    co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+    if (fail) throw std::runtime_error("void failed");
+    ++handled;
+  }
+  asio::awaitable<NoDefault> answer_no_default(bool fail) {
+    co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+    if (fail) throw std::runtime_error("no default failed");
+    co_return NoDefault(++handled);
+  }
+  asio::awaitable<std::unique_ptr<int>> answer_move_only(bool fail) {
+    co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+    if (fail) throw std::runtime_error("move-only failed");
+    co_return std::make_unique<int>(++handled);
+  }
+  int handled = 0;
+};
+COKKA_REFLECT(CoroutineReplies, methods(answer_void, answer_no_default, answer_move_only), fields(handled));
+}  // namespace
+
+TEST_CASE("coroutine handlers reply void, move-only and not default-constructible values, or their exception") {
+  cokka::System system(cokka::threads{2});
+  auto proxy = system.start<CoroutineReplies>().proxy();
+  proxy.answer_void(false).get(5s);
+  CHECK(proxy.answer_no_default(false).get(5s).value == 2);
+  CHECK(*proxy.answer_move_only(false).get(5s) == 3);
+  CHECK_THROWS_WITH_AS(proxy.answer_void(true).get(5s), "void failed", std::runtime_error);
+  CHECK_THROWS_WITH_AS(proxy.answer_no_default(true).get(5s), "no default failed", std::runtime_error);
+  CHECK_THROWS_WITH_AS(proxy.answer_move_only(true).get(5s), "move-only failed", std::runtime_error);
+  CHECK(proxy.handled().get(5s) == 3);  // failures reached the asker; the actor lives on
 }
 
 namespace {

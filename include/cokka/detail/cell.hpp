@@ -91,11 +91,15 @@ public:
   /// The actor's constructor threw: the actor is dead; messages sent to it meanwhile fail.
   void abandon_construction() noexcept;
   /// Asks a running coroutine handler or hook to finish by emitting terminal cancellation on the strand.
-  void cancel_coroutine();
+  /// `from_now_on`: coroutines that start later (queued messages, on_stop) are cancelled as they start, too;
+  /// otherwise an actor that seems to run no coroutine right now is left alone.
+  void cancel_coroutine(bool from_now_on = true);
   /// Kills the actor from outside the strand, without hooks, for a shutdown that cannot go through the
   /// mailbox. `nothing_runs`: no thread runs the io_context, so a pending drain cannot be executing.
   /// False when a drain may be running and the cell was left alone.
   bool close_now(bool nothing_runs) noexcept;
+  /// The outcome of the coroutine handler or hook started last (on the strand; see CoroutineDone).
+  void coroutine_done(std::exception_ptr error, Message reply) noexcept;
   /// Drops the strand once the system's io_context is going away (after senders still posting to it).
   void detach_strand() noexcept;
 
@@ -118,7 +122,7 @@ private:
   bool begin_closing(Stage stage, std::exception_ptr failure) noexcept;
   void die() noexcept;
   void abandon_queue() noexcept;
-  void spawn(asio::awaitable<Message> coroutine) noexcept;
+  void spawn(PendingCoroutine coroutine) noexcept;
   Envelope* pop() noexcept;
   void mark_handling(const char* what) noexcept { handling_.store(what, std::memory_order_release); }
 
@@ -138,7 +142,8 @@ private:
   std::atomic<const ActorCell*> awaiting_{nullptr};
   std::atomic<Phase> phase_{Phase::running};
   Stage stage_ = Stage::idle;
-  bool coroutine_running_ = false;
+  // Written on the strand; read elsewhere only as a hint (cancel_coroutine skips actors without a coroutine).
+  std::atomic<bool> coroutine_running_{false};
   bool cancelling_ = false;  // cancel_coroutine ran: coroutines are cancelled as they start
   std::unique_ptr<ActorBase> object_;
   std::unique_ptr<Envelope> current_;

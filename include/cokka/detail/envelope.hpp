@@ -3,10 +3,14 @@
 #include <cokka/detail/mpsc_queue.hpp>
 #include <cokka/message.hpp>
 
+#include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
+#include <asio/cancellation_signal.hpp>
 
 #include <cstdint>
 #include <exception>
+#include <memory>
+#include <new>
 #include <optional>
 #include <string>
 
@@ -15,10 +19,67 @@ namespace cokka::detail {
 class ActorBase;
 class ActorCell;
 
+/// Receives the outcome of an actor's coroutine handler or hook (defined next to ActorCell).
+struct CoroutineDone {
+  std::shared_ptr<ActorCell> cell;
+  void operator()(std::exception_ptr error, Message reply) const noexcept;
+};
+
+/// A coroutine handler or hook (`asio::awaitable<T>` for any T) not started yet. `spawn` co_spawns it on
+/// `executor` and hands its outcome, the T boxed as a Message, to `done`; destroying it unstarted destroys the
+/// coroutine. Holds the awaitable in place: no allocation beyond the coroutine frame.
+class PendingCoroutine {
+public:
+  template <class T>
+  explicit PendingCoroutine(asio::awaitable<T> coroutine) noexcept : operations_(&operations_for<T>) {
+    static_assert(sizeof(asio::awaitable<T>) <= sizeof(storage_) && alignof(asio::awaitable<T>) <= alignof(void*));
+    new (storage_) asio::awaitable<T>(std::move(coroutine));
+  }
+  PendingCoroutine(PendingCoroutine&& other) noexcept : operations_(other.operations_) {
+    operations_->relocate(other.storage_, storage_);
+  }
+  PendingCoroutine& operator=(PendingCoroutine&& other) noexcept {
+    if (this != &other) {
+      operations_->destroy(storage_);
+      operations_ = other.operations_;
+      operations_->relocate(other.storage_, storage_);
+    }
+    return *this;
+  }
+  ~PendingCoroutine() { operations_->destroy(storage_); }
+
+  void spawn(const asio::any_io_executor& executor, asio::cancellation_slot slot, CoroutineDone done) {
+    operations_->spawn(storage_, executor, slot, std::move(done));
+  }
+
+private:
+  struct Operations {
+    void (*spawn)(void* coroutine, const asio::any_io_executor&, asio::cancellation_slot, CoroutineDone);
+    void (*relocate)(void* from, void* to) noexcept;
+    void (*destroy)(void* coroutine) noexcept;
+  };
+
+  template <class T>
+  static void spawn_awaitable(void* coroutine, const asio::any_io_executor& executor, asio::cancellation_slot slot,
+                              CoroutineDone done);
+
+  template <class T>
+  static constexpr Operations operations_for{
+      &spawn_awaitable<T>,
+      [](void* from, void* to) noexcept {
+        new (to) asio::awaitable<T>(std::move(*static_cast<asio::awaitable<T>*>(from)));
+      },
+      [](void* coroutine) noexcept { static_cast<asio::awaitable<T>*>(coroutine)->~awaitable(); },
+  };
+
+  const Operations* operations_;
+  alignas(void*) unsigned char storage_[sizeof(void*)];
+};
+
 /// What a handler or hook returned: a finished reply, or a coroutine still to be run on the actor's strand.
 struct HandlerResult {
   Message reply;
-  std::optional<asio::awaitable<Message>> pending;
+  std::optional<PendingCoroutine> pending;
 };
 
 /// One entry of an actor's mailbox. Owned by the mailbox from `enqueue` on; deleted after it was handled or
