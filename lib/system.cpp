@@ -12,6 +12,7 @@
 #include <atomic>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace cokka {
@@ -103,22 +104,65 @@ private:
   Promise<void> done_;
 };
 
+/// Tells whether some thread runs an io_context: a posted probe has run since it was (re)armed.
+class RunProbe {
+public:
+  explicit RunProbe(asio::io_context& context) : context_(context) { arm(); }
+
+  /// True when the probe ran since the last call (which arms it again).
+  bool ran_since_last_check() {
+    if (!ran_->load()) return false;
+    arm();
+    return true;
+  }
+
+private:
+  void arm() {
+    ran_ = std::make_shared<std::atomic<bool>>(false);
+    asio::post(context_, [ran = ran_] { ran->store(true); });
+  }
+
+  asio::io_context& context_;
+  std::shared_ptr<std::atomic<bool>> ran_;
+};
+
+/// How long ~System waits for somebody to run a borrowed io_context before it runs it itself.
+constexpr auto unrun_grace = 500ms;
+
 /// Stops `order` through a StopChain and waits for it, cancelling the current actor's coroutine now and then.
-/// False when nobody runs the borrowed io_context any more, so waiting cannot help.
+/// A borrowed io_context that nobody runs (it ran no probe for unrun_grace) is polled from here: the actors'
+/// hooks run and their coroutines unwind, instead of waiting forever or leaving work that refers to destroyed
+/// actors in the context. False when the borrowed io_context is stopped, so waiting cannot help.
 bool stop_in_order(detail::SystemState& state, std::vector<ActorRef<>> order) {
   auto chain = std::make_shared<StopChain>(state.context, std::move(order));
   auto done = chain->start();
-  const bool pump = !state.owned_context && state.context.get_executor().running_in_this_thread();
+  const bool borrowed = !state.owned_context;
+  // ~System runs inside a handler of the borrowed context: run the actors' work from here.
+  bool pump = borrowed && state.context.get_executor().running_in_this_thread();
+  std::optional<RunProbe> probe;
+  if (borrowed && !pump) probe.emplace(state.context);
   auto next_cancel = std::chrono::steady_clock::now() + 20ms;
+  auto next_probe_check = std::chrono::steady_clock::now() + unrun_grace;
   while (!done.ready()) {
-    if (!state.owned_context && state.context.stopped()) return false;
-    if (std::chrono::steady_clock::now() >= next_cancel) {
+    if (borrowed && state.context.stopped()) return false;
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_cancel) {
       chain->cancel_current();
-      next_cancel = std::chrono::steady_clock::now() + 20ms;
+      next_cancel = now + 20ms;
+    }
+    if (probe && !pump && now >= next_probe_check) {
+      next_probe_check = now + unrun_grace;
+      if (!probe->ran_since_last_check()) {
+        pump = true;
+        detail::log(spdlog::level::warn,
+                    "cokka::System::~System: nobody runs its io_context; running the actors' work from the "
+                    "destructor (run the io_context, or stop it, while the System is destroyed)");
+      }
     }
     if (pump) {
-      // ~System runs inside a handler of the borrowed context: run the actors' work from here.
       state.context.poll();
+      // Running out of work stops an io_context; the caller, who never ran this one, may run it later.
+      if (probe && state.context.stopped()) state.context.restart();
       continue;
     }
     try {

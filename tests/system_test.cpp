@@ -135,6 +135,29 @@ TEST_CASE("a System on a borrowed io_context that nobody runs still shuts down")
   CHECK(census.destroyed == 1);
 }
 
+TEST_CASE("a System on a borrowed io_context that was never run runs the hooks itself and leaves the context usable") {
+  asio::io_context io;
+  test::Census census;
+  test::Journal journal;
+  cokka::Future<std::string> reply;
+  {
+    cokka::System system(io);
+    auto napper = system.start<Napper>(census);  // its handler would wait an hour for a timer
+    auto waiting = napper.ask<int>(0);
+    auto counted = system.start<Counted>(census, journal, "never run");
+    reply = counted.ask<std::string>(0);
+    CHECK_FALSE(reply.ready());
+  }
+  CHECK(reply.get(0s) == "never run");  // queued work ran during the shutdown
+  CHECK(journal.events() == std::vector<std::string>{"stop never run"});
+  CHECK(census.destroyed == 2);
+  CHECK_FALSE(io.stopped());  // the caller's later run() still works
+  bool ran = false;
+  asio::post(io, [&] { ran = true; });
+  io.run();
+  CHECK(ran);
+}
+
 TEST_CASE("two systems never see each other's actors") {
   test::Census census;  // outlives the systems: their actors write to it while stopping
   test::Journal journal;

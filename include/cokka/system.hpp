@@ -43,9 +43,11 @@ public:
   explicit System(threads count);
   /// Borrows `context`: adds no thread and no work guard, so the caller's threads run the actors (and
   /// `context.run()` returns once the actors are idle and the caller's own work is done). `context` must
-  /// outlive the System. Destroy the System while `context` still runs (or before it ever ran): the
-  /// destructor stops the actors through their mailboxes; once nobody runs `context` any more, it stops
-  /// them without running their hooks.
+  /// outlive the System. The destructor stops the actors through their mailboxes while some thread runs
+  /// `context`. If nobody has run it for half a second (it was never run, say), the destructor logs a warning
+  /// and runs the context's ready handlers itself (`poll`, which may run your handlers too) until the actors
+  /// are stopped, and leaves it ready for a later `run()`. If `context` is stopped, it stops the actors
+  /// without running their hooks.
   explicit System(asio::io_context& context);
   System(const System&) = delete;
   System& operator=(const System&) = delete;
