@@ -146,7 +146,10 @@ void ActorCell::abandon_construction() noexcept {
 void ActorCell::enqueue(Envelope* envelope) noexcept {
   pushed_.fetch_add(1, std::memory_order_relaxed);  // before the push, so that a reader never sees popped > pushed
   queue_.push(envelope);
-  if (!scheduled_.exchange(true)) schedule();
+  // The flag is read before it is swapped: while a drain is scheduled (the flag is set), a sender does not
+  // write its cache line. Nothing is lost: a drain giving the flag up re-reads the queue afterwards, and the
+  // push, this load, release()'s store and its queue read are all seq_cst (so one of the two sees the other).
+  if (!scheduled_.load() && !scheduled_.exchange(true)) schedule();
 }
 
 // The caller owns `scheduled_`.
