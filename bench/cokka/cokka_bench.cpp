@@ -19,10 +19,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <future>
 #include <stdexcept>
 #include <string>
@@ -289,12 +291,42 @@ void proxy(cokka::System&, std::int64_t) {
 }
 #endif
 
+// ---- floor: what a blocking round trip costs without any actor library ---------------------------------
+// Two plain threads hand a token back and forth through a mutex and condition variable, each sleeping until
+// woken: the two wake-ups every blocking ask (plain thread -> idle io thread -> plain thread) pays at least.
+
+void wake_floor(std::int64_t n) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::int64_t token = 0;  // odd: the echo thread's turn
+  std::thread echo([&] {
+    std::unique_lock lock(mutex);
+    for (std::int64_t i = 0; i < n; ++i) {
+      changed.wait(lock, [&] { return token % 2 == 1; });
+      ++token;
+      changed.notify_one();
+    }
+  });
+  auto t0 = clk::now();
+  {
+    std::unique_lock lock(mutex);
+    for (std::int64_t i = 0; i < n; ++i) {
+      ++token;
+      changed.notify_one();
+      changed.wait(lock, [&] { return token % 2 == 0; });
+    }
+  }
+  double s = seconds_since(t0);
+  echo.join();
+  report("wake_floor", s * 1e6 / double(n), "us/op", n);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr,
-                 "usage: %s <ask_pingpong|tell_throughput|fan_in|blocking_ask|fj_create|memory|thread_ring|proxy>"
+                 "usage: %s <ask_pingpong|tell_throughput|fan_in|blocking_ask|fj_create|memory|thread_ring|proxy|wake_floor>"
                  " [n] [threads]\n",
                  argv[0]);
     return 2;
@@ -305,6 +337,10 @@ int main(int argc, char** argv) {
   if (g_threads == 0) g_threads = 1;
   auto def = [&](std::int64_t d) { return n > 0 ? n : d; };
 
+  if (w == "wake_floor") {
+    wake_floor(def(100'000));
+    return 0;
+  }
   cokka::System sys(cokka::threads{g_threads});
   if (w == "ask_pingpong") ask_pingpong(sys, def(1'000'000));
   else if (w == "tell_throughput") tell_throughput(sys, def(5'000'000));
