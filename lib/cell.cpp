@@ -9,7 +9,6 @@
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/defer.hpp>
-#include <asio/post.hpp>
 
 #include <ctime>
 #include <random>
@@ -339,7 +338,7 @@ void ActorCell::die() noexcept {
 void ActorCell::cancel_coroutine(bool from_now_on) {
   if (phase() == Phase::dead || !strand_) return;
   if (!from_now_on && !coroutine_running_.load(std::memory_order_relaxed)) return;
-  asio::post(*strand_, [self = shared_from_this(), from_now_on] {
+  asio::defer(*strand_, [self = shared_from_this(), from_now_on] {
     self->cancelling_ = self->cancelling_ || from_now_on;
     if (self->coroutine_running_.load(std::memory_order_relaxed)) self->cancel_.emit(asio::cancellation_type::terminal);
   });

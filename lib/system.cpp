@@ -188,8 +188,17 @@ System::~System() {
 
   // 0. Handlers waiting for timers or replies are cancelled now, all at once, so that the io threads unwind
   // them in parallel; the stops below would otherwise cancel them one by one. Coroutines that start later
-  // (queued messages, on_stop) run until their actor's turn to stop comes.
-  for (auto& cell : state.tracked_cells()) cell->cancel_coroutine(false);
+  // (queued messages, on_stop) run until their actor's turn to stop comes. The io threads send the
+  // cancellations themselves, one sweep each: queued from there, they cost no lock of the scheduler each.
+  if (state.owned_context || !state.context.stopped()) {
+    auto cells = std::make_shared<const std::vector<std::shared_ptr<detail::ActorCell>>>(state.tracked_cells());
+    const std::size_t sweeps = std::max<std::size_t>(1, state.threads.size());
+    for (std::size_t sweep = 0; sweep < sweeps; ++sweep)
+      asio::post(state.context, [cells, sweep, sweeps] {
+        for (std::size_t at = sweep; at < cells->size(); at += sweeps)  // last started first, as they stop
+          (*cells)[cells->size() - 1 - at]->cancel_coroutine(false);
+      });
+  }
 
   // 1. Registered actors, last started first, each through its poison pill (on_stop runs).
   while (can_wait) {

@@ -31,7 +31,7 @@ struct threads {
 /// - `System()` runs its own io_context on `std::thread::hardware_concurrency()` threads, `System(threads{n})`
 ///   on n threads; `System(io_context&)` borrows the caller's context and adds no threads (the caller runs it;
 ///   it must outlive the System and every ActorRef of it).
-/// - The destructor stops all actors, last started first, cancels coroutine handlers that are still waiting,
+/// - The destructor cancels the coroutine handlers that are waiting, stops all actors, last started first,
 ///   joins its threads and destroys every actor object. It does not hang on busy or failed actors; a plain
 ///   handler that never returns is the one thing it has to wait for.
 /// Not copyable or movable. `start` and `registry` are thread-safe.
