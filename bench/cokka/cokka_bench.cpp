@@ -321,12 +321,34 @@ void wake_floor(std::int64_t n) {
   report("wake_floor", s * 1e6 / double(n), "us/op", n);
 }
 
+// The same hand-over with both threads spinning on an atomic, never sleeping: what a round trip costs when
+// the other side is already awake (a runtime gets there only by keeping threads busy-waiting).
+void spin_floor(std::int64_t n) {
+  std::atomic<std::int64_t> token{0};  // odd: the echo thread's turn
+  std::thread echo([&] {
+    for (std::int64_t i = 0; i < n; ++i) {
+      while (token.load(std::memory_order_acquire) % 2 == 0) {
+      }
+      token.fetch_add(1, std::memory_order_release);
+    }
+  });
+  auto t0 = clk::now();
+  for (std::int64_t i = 0; i < n; ++i) {
+    token.fetch_add(1, std::memory_order_release);
+    while (token.load(std::memory_order_acquire) % 2 == 1) {
+    }
+  }
+  double s = seconds_since(t0);
+  echo.join();
+  report("spin_floor", s * 1e6 / double(n), "us/op", n);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr,
-                 "usage: %s <ask_pingpong|tell_throughput|fan_in|blocking_ask|fj_create|memory|thread_ring|proxy|wake_floor>"
+                 "usage: %s <ask_pingpong|tell_throughput|fan_in|blocking_ask|fj_create|memory|thread_ring|proxy|wake_floor|spin_floor>"
                  " [n] [threads]\n",
                  argv[0]);
     return 2;
@@ -337,8 +359,8 @@ int main(int argc, char** argv) {
   if (g_threads == 0) g_threads = 1;
   auto def = [&](std::int64_t d) { return n > 0 ? n : d; };
 
-  if (w == "wake_floor") {
-    wake_floor(def(100'000));
+  if (w == "wake_floor" || w == "spin_floor") {
+    (w == "wake_floor" ? wake_floor : spin_floor)(def(100'000));
     return 0;
   }
   cokka::System sys(cokka::threads{g_threads});
