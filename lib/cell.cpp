@@ -1,6 +1,7 @@
 #include "cokka/detail/cell.hpp"
 
 #include "cell_executor.hpp"
+#include "foreign_queue.hpp"
 #include "cokka/detail/actor_model.hpp"
 #include "cokka/detail/envelopes.hpp"
 #include "log.hpp"
@@ -163,8 +164,39 @@ void ActorCell::schedule() noexcept {
     release();
     return;
   }
-  asio::defer(*strand_, [self = shared_from_this()] { self->drain(); });
+  if (strand_->get_inner_executor().running_in_this_thread())
+    asio::defer(*strand_, [self = shared_from_this()] { self->drain(); });
+  else
+    system_->foreign->push(shared_from_this());
   posting_.fetch_sub(1);
+}
+
+ForeignQueue::~ForeignQueue() {
+  for (auto* request = requests_.load(); request;) delete std::exchange(request, request->next);
+}
+
+void ForeignQueue::push(std::shared_ptr<ActorCell> cell) noexcept {
+  auto* request = new Request{requests_.load(std::memory_order_relaxed), std::move(cell)};
+  while (!requests_.compare_exchange_weak(request->next, request)) {
+  }
+  // A pump that is posted but has not taken the requests yet takes this one too: it clears the flag before it
+  // takes them (all seq_cst), so either it sees this push or this exchange sees the flag cleared.
+  if (!pump_posted_.exchange(true)) asio::post(context_, [self = shared_from_this()] { self->pump(); });
+}
+
+void ForeignQueue::pump() noexcept {
+  pump_posted_.store(false);
+  Request* in_order = nullptr;  // the stack holds the latest first
+  for (auto* request = requests_.exchange(nullptr); request;) {
+    auto* next = request->next;
+    request->next = in_order;
+    in_order = request;
+    request = next;
+  }
+  while (in_order) {
+    std::unique_ptr<Request> request(std::exchange(in_order, in_order->next));
+    request->cell->schedule();  // on an io thread now: a continuation of this pump
+  }
 }
 
 // Gives up `scheduled_`, then takes it back if a push slipped in meanwhile (its pusher saw the flag set).

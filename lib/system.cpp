@@ -22,7 +22,8 @@ namespace detail {
 SystemState::SystemState(System& system, asio::io_context* borrowed, unsigned thread_count)
     : owner(system),
       owned_context(borrowed ? nullptr : std::make_unique<asio::io_context>(static_cast<int>(thread_count))),
-      context(borrowed ? *borrowed : *owned_context) {
+      context(borrowed ? *borrowed : *owned_context),
+      foreign(std::make_shared<ForeignQueue>(context)) {
   if (borrowed) return;
   work.emplace(context.get_executor());
   running_threads = thread_count;

@@ -2,6 +2,7 @@
 
 #include "cokka/registry.hpp"
 #include "cokka/system.hpp"
+#include "foreign_queue.hpp"
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
@@ -29,6 +30,7 @@ public:
   std::unique_ptr<asio::io_context> owned_context;
   asio::io_context& context;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::shared_ptr<ForeignQueue> foreign;  ///< drains requested from outside the io_context
   std::vector<std::thread> threads;
   std::atomic<unsigned> running_threads{0};
   Registry registry;

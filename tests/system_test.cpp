@@ -158,6 +158,24 @@ TEST_CASE("a System on a borrowed io_context that was never run runs the hooks i
   CHECK(ran);
 }
 
+TEST_CASE("work queued for a stopped borrowed io_context is harmless when the context runs after the System") {
+  asio::io_context io;
+  test::Census census;
+  test::Journal journal;
+  cokka::Future<std::string> reply;
+  {
+    cokka::System system(io);
+    auto actor = system.start<Counted>(census, journal, "late");
+    reply = actor.ask<std::string>(0);  // from outside the context: queued for a pump that never ran
+    io.stop();
+  }
+  CHECK(census.destroyed == 1);
+  CHECK_THROWS_AS(reply.get(0s), cokka::ActorDeadError);
+  io.restart();
+  io.run();  // runs the stale pump and drains: they find the actor dead and the System gone
+  CHECK(journal.events().empty());  // no hook ran, then or now
+}
+
 TEST_CASE("two systems never see each other's actors") {
   test::Census census;  // outlives the systems: their actors write to it while stopping
   test::Journal journal;

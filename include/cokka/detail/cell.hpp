@@ -25,6 +25,7 @@ namespace cokka::detail {
 
 class SystemState;
 class ActorCell;
+class ForeignQueue;
 
 /// The thread's "actor under construction" mark, set by System::start around the constructor.
 ActorCell*& constructing_cell_slot() noexcept;
@@ -110,6 +111,7 @@ public:
   bool registered = false;
 
 private:
+  friend class ForeignQueue;  // calls schedule() on an io thread for requests from outside
   enum class Stage : std::uint8_t { idle, starting, handling, stopping, failing };
 
   void schedule() noexcept;

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <asio/io_context.hpp>
+
+#include <atomic>
+#include <memory>
+
+namespace cokka::detail {
+
+class ActorCell;
+
+/// Mailbox drains requested from threads that do not run the system's io_context: a plain thread telling or
+/// asking an actor, System::start called from main. Posting each of them to its actor's strand would wake an
+/// idle io thread per request (a futex call on the sender, then a sleep on the io thread: half the cost of
+/// starting an actor from main, measured). Here a burst costs one post: the first request posts a pump, later
+/// ones only push; the pump, on an io thread, queues the drains there as continuations.
+///
+/// Thread rules: `push` from any thread; the pump runs on the io_context. Shared with the posted pump, so a
+/// pump that runs after its System is gone (a borrowed io_context run later) finds the queue, and dead cells.
+class ForeignQueue : public std::enable_shared_from_this<ForeignQueue> {
+public:
+  explicit ForeignQueue(asio::io_context& context) noexcept : context_(context) {}
+  ForeignQueue(const ForeignQueue&) = delete;
+  ForeignQueue& operator=(const ForeignQueue&) = delete;
+  /// Drops requests whose pump never ran (the io_context was stopped or destroyed first).
+  ~ForeignQueue();
+
+  /// Schedules `cell`'s drain from a thread outside the io_context. The caller owns the cell's mailbox.
+  void push(std::shared_ptr<ActorCell> cell) noexcept;
+
+private:
+  struct Request {
+    Request* next;
+    std::shared_ptr<ActorCell> cell;
+  };
+
+  void pump() noexcept;
+
+  asio::io_context& context_;
+  std::atomic<Request*> requests_{nullptr};  // a stack: pushes from any thread, the pump takes them all
+  std::atomic<bool> pump_posted_{false};
+};
+
+}  // namespace cokka::detail
