@@ -172,31 +172,41 @@ void ActorCell::schedule() noexcept {
 }
 
 ForeignQueue::~ForeignQueue() {
-  for (auto* request = requests_.load(); request;) delete std::exchange(request, request->next);
+  for (auto* list : {taken_, requests_.load()})
+    for (auto* request = list; request;) delete std::exchange(request, request->next);
 }
 
 void ForeignQueue::push(std::shared_ptr<ActorCell> cell) noexcept {
   auto* request = new Request{requests_.load(std::memory_order_relaxed), std::move(cell)};
   while (!requests_.compare_exchange_weak(request->next, request)) {
   }
-  // A pump that is posted but has not taken the requests yet takes this one too: it clears the flag before it
-  // takes them (all seq_cst), so either it sees this push or this exchange sees the flag cleared.
-  if (!pump_posted_.exchange(true)) asio::post(context_, [self = shared_from_this()] { self->pump(); });
+  // The pump clears the flag only after it has taken every request, then looks again (all seq_cst): either it
+  // sees this push, or this exchange sees the flag cleared and posts the next pump.
+  if (!pump_posted_.exchange(true)) post_pump();
 }
 
+void ForeignQueue::post_pump() noexcept {
+  asio::post(context_, [self = shared_from_this()] { self->pump(); });
+}
+
+// One pump at a time (pump_posted_ stays set while it runs), so `taken_` has one consumer.
 void ForeignQueue::pump() noexcept {
-  pump_posted_.store(false);
-  Request* in_order = nullptr;  // the stack holds the latest first
-  for (auto* request = requests_.exchange(nullptr); request;) {
-    auto* next = request->next;
-    request->next = in_order;
-    in_order = request;
-    request = next;
-  }
-  while (in_order) {
-    std::unique_ptr<Request> request(std::exchange(in_order, in_order->next));
+  for (int scheduled = 0; scheduled < pump_batch; ++scheduled) {
+    if (!taken_) {
+      for (auto* request = requests_.exchange(nullptr); request;) {  // the stack holds the latest first
+        auto* next = request->next;
+        request->next = taken_;
+        taken_ = request;
+        request = next;
+      }
+      if (!taken_) break;
+    }
+    std::unique_ptr<Request> request(std::exchange(taken_, taken_->next));
     request->cell->schedule();  // on an io thread now: a continuation of this pump
   }
+  if (taken_) return post_pump();  // the drains queued so far run first (a burst is not queued all at once)
+  pump_posted_.store(false);
+  if (requests_.load() && !pump_posted_.exchange(true)) post_pump();
 }
 
 // Gives up `scheduled_`, then takes it back if a push slipped in meanwhile (its pusher saw the flag set).

@@ -34,11 +34,17 @@ private:
     std::shared_ptr<ActorCell> cell;
   };
 
+  /// Drains scheduled per pump run: a burst of 100,000 starts queued at once would hold as many Asio
+  /// operations in memory at once (it showed as +200 bytes per actor of resident memory).
+  static constexpr int pump_batch = 64;
+
+  void post_pump() noexcept;
   void pump() noexcept;
 
   asio::io_context& context_;
   std::atomic<Request*> requests_{nullptr};  // a stack: pushes from any thread, the pump takes them all
-  std::atomic<bool> pump_posted_{false};
+  std::atomic<bool> pump_posted_{false};     // set from the first push until the pump has taken everything
+  Request* taken_ = nullptr;                 // taken by the pump, oldest first, not scheduled yet
 };
 
 }  // namespace cokka::detail
