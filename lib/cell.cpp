@@ -7,9 +7,8 @@
 #include "log.hpp"
 #include "system_state.hpp"
 
-#include <asio/bind_cancellation_slot.hpp>
-#include <asio/co_spawn.hpp>
 #include <asio/defer.hpp>
+#include <asio/post.hpp>
 
 #include <ctime>
 #include <random>
