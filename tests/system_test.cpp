@@ -4,6 +4,7 @@
 #include <cokka/cokka.hpp>
 
 #include <asio/io_context.hpp>
+#include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <doctest/doctest.h>

@@ -6,10 +6,9 @@
 #include <asio/associated_cancellation_slot.hpp>
 #include <asio/associated_executor.hpp>
 #include <asio/cancellation_type.hpp>
+#include <asio/defer.hpp>
 #include <asio/error.hpp>
 #include <asio/execution/outstanding_work.hpp>
-#include <asio/defer.hpp>
-#include <asio/post.hpp>
 #include <asio/prefer.hpp>
 #include <asio/system_error.hpp>
 #include <asio/system_executor.hpp>
@@ -51,9 +50,11 @@ void note_resumed(ActorCell& awaiting, const void* op) noexcept;
 /// on the handler's associated executor (asio::system_executor for a plain callback).
 ///
 /// Rules it keeps: the handler never runs inline inside the initiation or inside the thread that completes a
-/// root; it is posted, with outstanding work tracked on its executor meanwhile. A cancellation slot that fires
-/// while roots are pending ends the wait with asio::error::operation_aborted (as a std::system_error in the
-/// exception_ptr); the futures and the actors are not affected and a late reply is simply dropped.
+/// root; it is queued with asio::defer (a continuation: when the completing thread runs that executor, the
+/// handler runs there next instead of waking another thread), with outstanding work tracked on its executor
+/// meanwhile. A cancellation slot that fires while roots are pending ends the wait with
+/// asio::error::operation_aborted (as a std::system_error in the exception_ptr); the futures and the actors
+/// are not affected and a late reply is simply dropped.
 /// The op waits on one root at a time; `mutex_` orders root completions against cancellation (lock order:
 /// op, then state; a state never calls on_ready under its own lock).
 template <class T, class Handler, class Deliver>
