@@ -136,11 +136,17 @@ TEST_CASE("a System on a borrowed io_context that nobody runs still shuts down")
   CHECK(census.destroyed == 1);
 }
 
-TEST_CASE("a System on a borrowed io_context that was never run runs the hooks itself and leaves the context usable") {
+namespace {
+/// A caller's io_context and what its actors report, declared before (so destroyed after) the System.
+struct BorrowedContext {
   asio::io_context io;
   test::Census census;
   test::Journal journal;
   cokka::Future<std::string> reply;
+};
+}  // namespace
+
+TEST_CASE_FIXTURE(BorrowedContext, "a System on a borrowed io_context that was never run runs the hooks itself and leaves the context usable") {
   {
     cokka::System system(io);
     auto napper = system.start<Napper>(census);  // its handler would wait an hour for a timer
@@ -159,11 +165,7 @@ TEST_CASE("a System on a borrowed io_context that was never run runs the hooks i
   CHECK(ran);
 }
 
-TEST_CASE("work queued for a stopped borrowed io_context is harmless when the context runs after the System") {
-  asio::io_context io;
-  test::Census census;
-  test::Journal journal;
-  cokka::Future<std::string> reply;
+TEST_CASE_FIXTURE(BorrowedContext, "work queued for a stopped borrowed io_context is harmless when the context runs after the System") {
   {
     cokka::System system(io);
     auto actor = system.start<Counted>(census, journal, "late");
