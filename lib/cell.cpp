@@ -8,6 +8,7 @@
 #include "system_state.hpp"
 
 #include <asio/defer.hpp>
+#include <asio/dispatch.hpp>
 #include <asio/post.hpp>
 
 #include <ctime>
@@ -77,14 +78,14 @@ std::exception_ptr bad_reply_error(const std::string& wanted, const Message& rep
       BadReplyType("cokka: ask<" + wanted + "> got a reply of type " + reply.type_name()));
 }
 
-bool try_enqueue(ActorCell& cell, Envelope* envelope) noexcept {
+bool try_enqueue(ActorCell& cell, Envelope* envelope, bool run_here) noexcept {
   auto phase = cell.phase();
   if (phase == ActorCell::Phase::dead || (phase == ActorCell::Phase::closing && envelope->kind() != Envelope::Kind::stop)) {
     std::unique_ptr<Envelope> rejected(envelope);
     rejected->reject(cell);
     return false;
   }
-  cell.enqueue(envelope);
+  cell.enqueue(envelope, run_here);
   return true;
 }
 
@@ -142,17 +143,17 @@ void ActorCell::abandon_construction() noexcept {
   release();
 }
 
-void ActorCell::enqueue(Envelope* envelope) noexcept {
+void ActorCell::enqueue(Envelope* envelope, bool run_here) noexcept {
   pushed_.fetch_add(1, std::memory_order_relaxed);  // before the push, so that a reader never sees popped > pushed
   queue_.push(envelope);
   // The flag is read before it is swapped: while a drain is scheduled (the flag is set), a sender does not
   // write its cache line. Nothing is lost: a drain giving the flag up re-reads the queue afterwards, and the
   // push, this load, release()'s store and its queue read are all seq_cst (so one of the two sees the other).
-  if (!scheduled_.load() && !scheduled_.exchange(true)) schedule();
+  if (!scheduled_.load() && !scheduled_.exchange(true)) schedule(run_here);
 }
 
 // The caller owns `scheduled_`.
-void ActorCell::schedule() noexcept {
+void ActorCell::schedule(bool run_here) noexcept {
   // A sender may be here while ~System finishes: detach_strand waits for posting_ to drop to 0, and the
   // seq_cst increment and phase load pair with the seq_cst store of Phase::dead (a Dekker handshake), so
   // either this post sees the actor dead or the strand stays until the post is done.
@@ -163,10 +164,12 @@ void ActorCell::schedule() noexcept {
     release();
     return;
   }
-  if (strand_->get_inner_executor().running_in_this_thread())
-    asio::defer(*strand_, [self = shared_from_this()] { self->drain(); });
-  else
+  if (!strand_->get_inner_executor().running_in_this_thread())
     system_->foreign->push(shared_from_this());
+  else if (run_here)
+    asio::dispatch(*strand_, [self = shared_from_this()] { self->drain(); });
+  else
+    asio::defer(*strand_, [self = shared_from_this()] { self->drain(); });
   posting_.fetch_sub(1);
 }
 
@@ -292,14 +295,26 @@ bool ActorCell::invoke(Invoke&& run) noexcept {
   // race ThreadSanitizer reports because libstdc++'s exception refcount is not instrumented).
   if (error) return settle(std::move(error), Message{});
   if (result.pending) {
+    // Once the system shuts down, the coroutine handler of a queued message is not started (a hook's coroutine
+    // runs to its first suspension, see spawn).
+    if (stage_ == Stage::handling && system_->shutting_down.load()) {
+      result.pending.reset();
+      drop_at_shutdown();
+      return true;
+    }
     spawn(std::move(*result.pending));
     return false;
   }
   return settle(nullptr, std::move(result.reply));
 }
 
-void CoroutineDone::operator()(std::exception_ptr error, Message reply) const noexcept {
+void CoroutineDone::operator()(std::exception_ptr error, Message reply) noexcept {
+  const auto cell = std::move(cell_);
   cell->coroutine_done(std::move(error), std::move(reply));
+}
+
+CoroutineDone::~CoroutineDone() {
+  if (cell_) cell_->coroutine_destroyed();
 }
 
 void ActorCell::coroutine_done(std::exception_ptr error, Message reply) noexcept {
@@ -308,13 +323,59 @@ void ActorCell::coroutine_done(std::exception_ptr error, Message reply) noexcept
   if (settle(std::move(error), std::move(reply))) drain();
 }
 
+void ActorCell::coroutine_destroyed() noexcept {
+  if (!strand_ || !strand_->running_in_this_thread() || !discards(spawned_)) return;
+  // Not from here: this runs inside the destruction of the coroutine's frames.
+  asio::defer(*strand_, [self = shared_from_this()] { self->finish_destroyed_coroutine(); });
+}
+
+// The ask a destroyed coroutine handler answered fails with ActorDeadError; a destroyed hook ends as if it
+// had returned, without the failure rules (the actor is being stopped by the shutdown anyway).
+void ActorCell::finish_destroyed_coroutine() noexcept {
+  coroutine_running_.store(false, std::memory_order_relaxed);
+  CurrentScope scope(this);
+  log(spdlog::level::debug, "{}: the shutdown destroyed its coroutine without resuming it", *this);
+  switch (stage_) {
+    case Stage::starting:
+      stage_ = Stage::idle;
+      close_unstarted();
+      break;
+    case Stage::handling:
+      drop_at_shutdown();
+      break;
+    case Stage::stopping:
+    case Stage::failing:
+      die();
+      break;
+    case Stage::idle:
+      break;
+  }
+  drain();
+}
+
+// The asker learns that the shutdown ended its coroutine handler (the failure rules do not apply to a tell).
+void ActorCell::drop_at_shutdown() noexcept {
+  stage_ = Stage::idle;
+  current_->complete(system_->shutdown_error, Message{});
+  current_.reset();
+}
+
 void ActorCell::spawn(PendingCoroutine coroutine) noexcept {
   coroutine_running_.store(true, std::memory_order_relaxed);
-  coroutine.spawn(asio::any_io_executor(CellExecutor<Strand>(*strand_, this)), cancel_.slot(),
-                  CoroutineDone{shared_from_this()});
-  // After a shutdown's cancel_coroutine, a coroutine that starts later (a queued message, on_stop) is
-  // cancelled at once: waiting for the next cancellation round would cost every such message 20 ms.
-  if (cancelling_ && coroutine_running_.load(std::memory_order_relaxed)) cancel_.emit(asio::cancellation_type::terminal);
+  coroutine.spawn(asio::any_io_executor(CellExecutor<Strand>(*strand_, this, ++spawned_)), cancel_.slot(),
+                  CoroutineDone(shared_from_this()));
+  // Once the system shuts down, a coroutine that starts (a queued message, on_stop) runs to its first
+  // suspension and is destroyed there.
+  if (system_->shutting_down.load() && coroutine_running_.load(std::memory_order_relaxed)) destroy_coroutine();
+}
+
+// The awaited operation ends (cancelled), and the coroutine's executor destroys the resumption. Once per
+// coroutine: the emission may destroy the frames at once, and the cancellation handlers the awaited operations
+// left in the slot (until the next spawn replaces them) point into those frames.
+void ActorCell::destroy_coroutine() noexcept {
+  if (discard_through_.load(std::memory_order_relaxed) == spawned_) return;
+  discard_through_.store(spawned_, std::memory_order_release);
+  cancel_.emit(asio::cancellation_type::terminal);
 }
 
 // Applies the failure rules to the outcome of the current handler or hook. Returns false when that started
@@ -325,9 +386,7 @@ bool ActorCell::settle(std::exception_ptr error, Message reply) noexcept {
       stage_ = Stage::idle;
       if (error) {
         log(spdlog::level::err, "{} failed in on_start and was stopped: {}", *this, ExceptionText{error});
-        phase_.store(Phase::closing, std::memory_order_release);  // before unregistering: no register_ref after it
-        system_->registry.unregister_ref(ActorRef<>(shared_from_this()));
-        die();
+        close_unstarted();
       } else {
         current_.reset();
       }
@@ -358,6 +417,13 @@ bool ActorCell::settle(std::exception_ptr error, Message reply) noexcept {
   return true;
 }
 
+// on_start did not finish: the actor dies without on_stop.
+void ActorCell::close_unstarted() noexcept {
+  phase_.store(Phase::closing, std::memory_order_release);  // before unregistering: no register_ref after it
+  system_->registry.unregister_ref(ActorRef<>(shared_from_this()));
+  die();
+}
+
 bool ActorCell::begin_closing(Stage stage, std::exception_ptr failure) noexcept {
   phase_.store(Phase::closing, std::memory_order_release);
   system_->registry.unregister_ref(ActorRef<>(shared_from_this()));
@@ -377,12 +443,11 @@ void ActorCell::die() noexcept {
   abandon_queue();
 }
 
-void ActorCell::cancel_coroutine(bool from_now_on) {
+void ActorCell::destroy_coroutine_soon(bool if_seen_running) {
   if (phase() == Phase::dead || !strand_) return;
-  if (!from_now_on && !coroutine_running_.load(std::memory_order_relaxed)) return;
-  asio::defer(*strand_, [self = shared_from_this(), from_now_on] {
-    self->cancelling_ = self->cancelling_ || from_now_on;
-    if (self->coroutine_running_.load(std::memory_order_relaxed)) self->cancel_.emit(asio::cancellation_type::terminal);
+  if (if_seen_running && !coroutine_running_.load(std::memory_order_relaxed)) return;
+  asio::dispatch(*strand_, [self = shared_from_this()] {
+    if (self->coroutine_running_.load(std::memory_order_relaxed)) self->destroy_coroutine();
   });
 }
 

@@ -73,35 +73,29 @@ public:
     return done;
   }
 
-  /// Cancels the coroutine of the actor the chain waits for now (a handler that reset its cancellation
-  /// state may need another round).
-  void cancel_current() const {
-    if (auto at = at_.load(); at < order_.size()) order_[at].cell()->cancel_coroutine();
-  }
-
 private:
   void next() {
-    for (auto at = at_.load(); at < order_.size(); at = ++at_) {
-      const auto& ref = order_[at];
-      auto stopped = ref.stop_async();
-      // A handler awaiting a timer or another actor would hold the shutdown: cancel it (and the coroutines
-      // its queued messages start).
-      ref.cell()->cancel_coroutine();
+    for (; at_ < order_.size(); ++at_) {
+      auto& cell = *order_[at_].cell();
+      auto stopped = detail::send_stop(cell, /*run_here=*/true);
+      // A coroutine handler that was not waiting when ~System began (so escaped its sweep) is destroyed now.
+      cell.destroy_coroutine_soon(false);
       if (!stopped.ready()) {
         auto resume = asio::bind_executor(context_, [self = shared_from_this()](std::exception_ptr, bool) {
-          ++self->at_;
+          self->order_[self->at_++] = ActorRef<>();
           self->next();
         });
         stopped.async_wait(std::move(resume));
         return;
       }
+      order_[at_] = ActorRef<>();  // a dead actor's cell goes here, on an io thread, not all at once at the end
     }
     done_.set_value();
   }
 
   asio::io_context& context_;
-  const std::vector<ActorRef<>> order_;
-  std::atomic<std::size_t> at_{0};
+  std::vector<ActorRef<>> order_;
+  std::size_t at_ = 0;  // one step at a time: each next() happens after the previous one
   Promise<void> done_;
 };
 
@@ -130,10 +124,10 @@ private:
 /// How long ~System waits for somebody to run a borrowed io_context before it runs it itself.
 constexpr auto unrun_grace = 500ms;
 
-/// Stops `order` through a StopChain and waits for it, cancelling the current actor's coroutine now and then.
-/// A borrowed io_context that nobody runs (it ran no probe for unrun_grace) is polled from here: the actors'
-/// hooks run and their coroutines unwind, instead of waiting forever or leaving work that refers to destroyed
-/// actors in the context. False when the borrowed io_context is stopped, so waiting cannot help.
+/// Stops `order` through a StopChain and waits for it. A borrowed io_context that nobody runs (it ran no probe
+/// for unrun_grace) is polled from here: the actors' hooks run and their coroutines are destroyed, instead of
+/// waiting forever or leaving work that refers to destroyed actors in the context. False when the borrowed
+/// io_context is stopped, so waiting cannot help.
 bool stop_in_order(detail::SystemState& state, std::vector<ActorRef<>> order) {
   auto chain = std::make_shared<StopChain>(state.context, std::move(order));
   auto done = chain->start();
@@ -142,15 +136,10 @@ bool stop_in_order(detail::SystemState& state, std::vector<ActorRef<>> order) {
   bool pump = borrowed && state.context.get_executor().running_in_this_thread();
   std::optional<RunProbe> probe;
   if (borrowed && !pump) probe.emplace(state.context);
-  auto next_cancel = std::chrono::steady_clock::now() + 20ms;
   auto next_probe_check = std::chrono::steady_clock::now() + unrun_grace;
   while (!done.ready()) {
     if (borrowed && state.context.stopped()) return false;
     const auto now = std::chrono::steady_clock::now();
-    if (now >= next_cancel) {
-      chain->cancel_current();
-      next_cancel = now + 20ms;
-    }
     if (probe && !pump && now >= next_probe_check) {
       next_probe_check = now + unrun_grace;
       if (!probe->ran_since_last_check()) {
@@ -184,20 +173,23 @@ System::System(asio::io_context& context) : state_(std::make_unique<detail::Syst
 
 System::~System() {
   auto& state = *state_;
+  state.shutdown_error = std::make_exception_ptr(
+      ActorDeadError("cokka: the actor was stopped by its System's shutdown before its coroutine handler finished"));
   state.shutting_down = true;
   bool can_wait = true;
 
-  // 0. Handlers waiting for timers or replies are cancelled now, all at once, so that the io threads unwind
-  // them in parallel; the stops below would otherwise cancel them one by one. Coroutines that start later
-  // (queued messages, on_stop) run until their actor's turn to stop comes. The io threads send the
-  // cancellations themselves, one sweep each: queued from there, they cost no lock of the scheduler each.
+  // 0. Coroutine handlers waiting for timers or replies are destroyed now, all at once, so that the io threads
+  // do it in parallel; the stops below would otherwise meet them one by one. From now on, coroutine handlers
+  // of queued messages are not started, and coroutine hooks are destroyed at their first suspension (see
+  // ActorCell). The io threads sweep the actors themselves, one sweep each: an idle strand runs the
+  // destruction right there, without a trip through the scheduler's queue.
   if (state.owned_context || !state.context.stopped()) {
     auto cells = std::make_shared<const std::vector<std::shared_ptr<detail::ActorCell>>>(state.tracked_cells());
     const std::size_t sweeps = std::max<std::size_t>(1, state.threads.size());
     for (std::size_t sweep = 0; sweep < sweeps; ++sweep)
       asio::post(state.context, [cells, sweep, sweeps] {
         for (std::size_t at = sweep; at < cells->size(); at += sweeps)  // last started first, as they stop
-          (*cells)[cells->size() - 1 - at]->cancel_coroutine(false);
+          (*cells)[cells->size() - 1 - at]->destroy_coroutine_soon(true);
       });
   }
 

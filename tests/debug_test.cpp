@@ -186,7 +186,7 @@ TEST_CASE("dump: one critical record per live actor, showing a cycle of two acto
     CHECK(b.text.ends_with(" ms, awaiting " + alice_name + "; mailbox 0"));
     CHECK(capture.count(spdlog::level::critical) == 2);
   }
-  // ~System cancelled both coroutines: the stuck ask ended instead of hanging.
+  // ~System destroyed both coroutines: the stuck ask ended instead of hanging.
   REQUIRE(stuck.ready());
   CHECK_THROWS(stuck.get());
 }

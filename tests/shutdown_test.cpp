@@ -6,6 +6,7 @@
 
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
 #include <asio/use_awaitable.hpp>
 #include <doctest/doctest.h>
 
@@ -17,6 +18,7 @@
 #include <vector>
 
 using namespace std::chrono_literals;
+using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -112,9 +114,9 @@ TEST_CASE("~System with many actors mid-coroutine returns, ends every ask and de
   CHECK(test::thread_count() == threads_before);
 }
 
-TEST_CASE("queued coroutine messages behind a cancelled handler are cancelled as they start") {
-  // Each queued message starts another one-hour wait. Before cancellation became sticky, every one of them
-  // waited for the next 20 ms cancellation round (200 s here): the test's ctest timeout caught that.
+TEST_CASE("queued coroutine messages behind a suspended handler are not started by the shutdown") {
+  // Each queued message would start another one-hour wait; a shutdown that waited for them would hang
+  // (the test's ctest timeout catches that).
   test::Census census;
   std::vector<cokka::Future<int>> pending;
   {
@@ -123,40 +125,133 @@ TEST_CASE("queued coroutine messages behind a cancelled handler are cancelled as
     for (int i = 0; i < 10000; ++i) pending.push_back(sleeper.ask<int>(i));
   }
   CHECK(census.destroyed == 1);
-  for (auto& reply : pending) REQUIRE(reply.ready());
+  for (auto& reply : pending) {
+    REQUIRE(reply.ready());
+    CHECK_THROWS_WITH_AS(reply.get(), doctest::Contains("shutdown"), cokka::ActorDeadError);
+  }
 }
 
 namespace {
-/// Each message makes it start a child and tell itself to go on: it spawns until the system shuts down.
-struct Breeder : cokka::Actor<Breeder>, Counted {
-  using Counted::Counted;
-  void on_receive(cokka::Message&) {
-    system().start<Idle>(census_);
-    self().tell(0);
-  }
+
+/// Writes to a journal when it is destroyed: shows that a coroutine frame was destroyed.
+struct Guard {
+  explicit Guard(test::Journal& journal, std::string event) : journal_(journal), event_(std::move(event)) {}
+  Guard(const Guard&) = delete;
+  Guard& operator=(const Guard&) = delete;
+  ~Guard() { journal_.add(event_); }
+  test::Journal& journal_;
+  std::string event_;
 };
+
+/// Coroutine members that journal how far they got: started, resumed, the catch block, the frame destroyed.
+struct Careful : cokka::Actor<Careful>, Counted {
+  Careful(test::Census& census, test::Journal& journal, test::Gate& napping)
+      : Counted(census), journal_(journal), napping_(napping) {}
+
+  asio::awaitable<int> nap() {
+    Guard guard(journal_, "nap frame destroyed");
+    asio::steady_timer timer(co_await asio::this_coro::executor, 1h);
+    try {
+      napping_.open();
+      co_await timer.async_wait(asio::use_awaitable);
+      journal_.add("nap resumed");
+    } catch (...) {
+      journal_.add("nap catch ran");
+      throw;
+    }
+    co_return 1;
+  }
+
+  asio::awaitable<int> later() {
+    journal_.add("later started");
+    co_return 2;
+  }
+
+  int plain() {
+    journal_.add("plain ran");
+    return 3;
+  }
+
+  /// Two timers raced with awaitable operators: child coroutines that the shutdown destroys, too.
+  asio::awaitable<int> race() {
+    auto executor = co_await asio::this_coro::executor;
+    asio::steady_timer first(executor, 1h), second(executor, 2h);
+    napping_.open();
+    // Named locals: g++ 12 destroys temporaries inside a co_await expression twice.
+    auto wait_first = first.async_wait(asio::use_awaitable);
+    auto wait_second = second.async_wait(asio::use_awaitable);
+    auto either = std::move(wait_first) || std::move(wait_second);
+    co_await std::move(either);
+    journal_.add("race resumed");
+    co_return 4;
+  }
+
+  void on_stop() { journal_.add("on_stop"); }
+
+  test::Journal& journal_;
+  test::Gate& napping_;
+};
+COKKA_REFLECT(Careful, methods(nap, later, plain, race));
+
+/// A coroutine on_stop: runs to its first suspension during a shutdown, then its frame is destroyed.
+struct SlowToStop : cokka::Actor<SlowToStop>, Counted {
+  SlowToStop(test::Census& census, test::Journal& journal) : Counted(census), journal_(journal) {}
+  asio::awaitable<void> on_stop() {
+    Guard guard(journal_, "on_stop frame destroyed");
+    journal_.add("on_stop began");
+    asio::steady_timer timer(co_await asio::this_coro::executor, 1h);
+    co_await timer.async_wait(asio::use_awaitable);
+    journal_.add("on_stop resumed");
+  }
+  test::Journal& journal_;
+};
+
 }  // namespace
 
-TEST_CASE("~System racing with actors that keep starting children") {
+TEST_CASE("~System destroys a suspended coroutine handler instead of resuming it, then runs on_stop") {
   test::Census census;
+  test::Journal journal;
+  test::Gate napping;
+  cokka::Future<int> nap, later, plain;
   {
     cokka::System system(cokka::threads{2});
-    for (int i = 0; i < 8; ++i) system.start<Breeder>(census).tell(0);
-    while (census.constructed < 200) std::this_thread::yield();
+    auto careful = system.start<Careful>(census, journal, napping).proxy();
+    nap = careful.nap();
+    later = careful.later();  // a coroutine queued behind it: not started by the shutdown
+    plain = careful.plain();  // a plain handler queued behind it: runs, as queued messages do before a stop
+    REQUIRE(napping.wait());
   }
-  CHECK(census.destroyed == census.constructed);
+  // Destructors of the frame's locals ran, its catch block and the code after the co_await did not.
+  CHECK(journal.events() == std::vector<std::string>{"nap frame destroyed", "plain ran", "on_stop"});
+  CHECK_THROWS_WITH_AS(nap.get(), doctest::Contains("shutdown before its coroutine handler finished"),
+                       cokka::ActorDeadError);
+  CHECK_THROWS_WITH_AS(later.get(), doctest::Contains("shutdown"), cokka::ActorDeadError);
+  CHECK(plain.get() == 3);
+  CHECK(census.destroyed == 1);
 }
 
-namespace {
-/// A coroutine handler that completes without ever suspending.
-struct Quick : cokka::Actor<Quick> {
-  asio::awaitable<int> on_receive(cokka::Message& msg) { co_return msg.as<int>(); }
-};
-}  // namespace
+TEST_CASE("~System destroys coroutines an actor's handler raced with awaitable operators") {
+  test::Census census;
+  test::Journal journal;
+  test::Gate racing;
+  cokka::Future<int> race;
+  {
+    cokka::System system(cokka::threads{2});
+    race = system.start<Careful>(census, journal, racing).proxy().race();
+    REQUIRE(racing.wait());
+  }
+  CHECK(journal.events() == std::vector<std::string>{"on_stop"});
+  CHECK_THROWS_AS(race.get(), cokka::ActorDeadError);
+  CHECK(census.destroyed == 1);
+}
 
-TEST_CASE("a long run of coroutine handlers that complete at once does not grow the stack") {
-  cokka::System system(cokka::threads{1});
-  auto actor = system.start<Quick>();
-  for (int i = 0; i < 100000; ++i) actor.tell(i);
-  CHECK(actor.ask<int>(7).get(60s) == 7);
+TEST_CASE("a coroutine on_stop runs to its first suspension during ~System and is destroyed there") {
+  test::Census census;
+  test::Journal journal;
+  {
+    cokka::System system(cokka::threads{2});
+    system.start<SlowToStop>(census, journal);
+  }
+  CHECK(journal.events() == std::vector<std::string>{"on_stop began", "on_stop frame destroyed"});
+  CHECK(census.destroyed == 1);
 }

@@ -336,9 +336,7 @@ bool acceptable_end(const std::exception_ptr& error) {
   } catch (const cokka::InvalidState&) {  // Spawn during shutdown
   } catch (const Boom&) {
   } catch (const Oddity&) {
-  } catch (const std::system_error& e) {  // a coroutine handler cancelled by the shutdown
-    return e.code() == asio::error::operation_aborted;
-  } catch (...) {
+  } catch (...) {  // incl. operation_aborted: the shutdown destroys coroutine handlers, it does not resume them
     return false;
   }
   return true;

@@ -102,7 +102,7 @@ TEST_CASE("~System does not hang on actors awaiting timers, replies that never c
   CHECK(census.constructed == 20);
   CHECK(census.destroyed == 20);
   for (auto& reply : pending) {
-    CHECK(reply.ready());  // every ask ended: value, the cancellation, or ActorDeadError
+    CHECK(reply.ready());  // every ask ended: with its value or ActorDeadError
   }
 }
 

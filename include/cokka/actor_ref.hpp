@@ -90,13 +90,7 @@ public:
 
   /// Queues a stop behind the messages already waiting and returns a future that becomes `true` once the
   /// actor is dead (on_stop has run), or is `false` at once when the actor was already dead. Never fails.
-  Future<bool> stop_async() const {
-    auto& cell = checked();
-    Promise<bool> promise(detail::ProducerKey{}, cell);
-    auto future = promise.get_future();
-    detail::try_enqueue(cell, new detail::StopEnvelope(std::move(promise)));
-    return future;
-  }
+  Future<bool> stop_async() const { return detail::send_stop(checked()); }
 
   /// stop_async(), then waits: true when the actor was alive (or already stopping) and is now dead,
   /// false when it was already dead. Never throws ActorDeadError. Not for use inside the actor itself

@@ -31,9 +31,11 @@ struct threads {
 /// - `System()` runs its own io_context on `std::thread::hardware_concurrency()` threads, `System(threads{n})`
 ///   on n threads; `System(io_context&)` borrows the caller's context and adds no threads (the caller runs it;
 ///   it must outlive the System and every ActorRef of it).
-/// - The destructor cancels the coroutine handlers that are waiting, stops all actors, last started first,
-///   joins its threads and destroys every actor object. It does not hang on busy or failed actors; a plain
-///   handler that never returns is the one thing it has to wait for.
+/// - The destructor stops all actors, last started first, joins its threads and destroys every actor object.
+///   It does not wait for coroutines: a coroutine handler or hook suspended in a `co_await` is destroyed
+///   without being resumed (destructors of its locals run, its catch blocks do not), and one queued behind is
+///   not started; their asks fail with ActorDeadError. Plain handlers already queued run, then `on_stop`.
+///   A plain handler that never returns is the one thing it has to wait for.
 /// Not copyable or movable. `start` and `registry` are thread-safe.
 class System {
 public:

@@ -56,12 +56,12 @@ void PendingCoroutine::spawn_awaitable(void* coroutine, const asio::any_io_execu
   auto& awaitable = *static_cast<asio::awaitable<T>*>(coroutine);
   if constexpr (std::is_void_v<T>) {
     asio::co_spawn(executor, std::move(awaitable),
-                   asio::bind_cancellation_slot(slot, [done = std::move(done)](std::exception_ptr error) {
+                   asio::bind_cancellation_slot(slot, [done = std::move(done)](std::exception_ptr error) mutable {
                      done(std::move(error), Message{});
                    }));
   } else if constexpr (std::is_default_constructible_v<T>) {
     asio::co_spawn(executor, std::move(awaitable),
-                   asio::bind_cancellation_slot(slot, [done = std::move(done)](std::exception_ptr error, T value) {
+                   asio::bind_cancellation_slot(slot, [done = std::move(done)](std::exception_ptr error, T value) mutable {
                      if (error)
                        done(std::move(error), Message{});
                      else
@@ -69,7 +69,7 @@ void PendingCoroutine::spawn_awaitable(void* coroutine, const asio::any_io_execu
                    }));
   } else {
     asio::co_spawn(executor, box_reply(std::move(awaitable)),
-                   asio::bind_cancellation_slot(slot, [done = std::move(done)](std::exception_ptr error, Message reply) {
+                   asio::bind_cancellation_slot(slot, [done = std::move(done)](std::exception_ptr error, Message reply) mutable {
                      done(std::move(error), std::move(reply));
                    }));
   }

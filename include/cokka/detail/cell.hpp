@@ -54,7 +54,10 @@ public:
   static ActorCell* constructing() noexcept;
 
   /// Queues `envelope` (ownership passes to the mailbox). On a dead actor it is abandoned at once.
-  void enqueue(Envelope* envelope) noexcept;
+  /// `run_here` (for ~System's stop chain, which stops actors one after the other): on an io thread, a drain
+  /// this starts runs right away on this thread when the strand is free, instead of after a trip through
+  /// the io_context's queue.
+  void enqueue(Envelope* envelope, bool run_here = false) noexcept;
 
   Phase phase() const noexcept { return phase_.load(std::memory_order_acquire); }
   bool is_alive() const noexcept { return phase() == Phase::running; }
@@ -91,16 +94,24 @@ public:
   void schedule_start() noexcept;
   /// The actor's constructor threw: the actor is dead; messages sent to it meanwhile fail.
   void abandon_construction() noexcept;
-  /// Asks a running coroutine handler or hook to finish by emitting terminal cancellation on the strand.
-  /// `from_now_on`: coroutines that start later (queued messages, on_stop) are cancelled as they start, too;
-  /// otherwise an actor that seems to run no coroutine right now is left alone.
-  void cancel_coroutine(bool from_now_on = true);
+  /// For ~System: destroys the coroutine handler or hook suspended now, on the strand (see CellExecutor).
+  /// Coroutines that start once the system is shutting down are destroyed at their first suspension anyway.
+  /// `if_seen_running`: skip an actor that seems to run no coroutine (a hint read off the strand).
+  void destroy_coroutine_soon(bool if_seen_running);
   /// Kills the actor from outside the strand, without hooks, for a shutdown that cannot go through the
   /// mailbox. `nothing_runs`: no thread runs the io_context, so a pending drain cannot be executing.
   /// False when a drain may be running and the cell was left alone.
   bool close_now(bool nothing_runs) noexcept;
   /// The outcome of the coroutine handler or hook started last (on the strand; see CoroutineDone).
   void coroutine_done(std::exception_ptr error, Message reply) noexcept;
+  /// The coroutine started last was destroyed without finishing. Acts only when the shutdown destroyed it, on
+  /// the strand (see CellExecutor); otherwise its io_context is being destroyed, and nothing runs any more.
+  void coroutine_destroyed() noexcept;
+  /// True when the coroutine spawned as number `coroutine` (and what it spawned on its executor) is to be
+  /// destroyed at its next resumption instead of resumed (see CellExecutor). Any thread.
+  bool discards(std::uint64_t coroutine) const noexcept {
+    return coroutine <= discard_through_.load(std::memory_order_acquire);
+  }
   /// Drops the strand once the system's io_context is going away (after senders still posting to it).
   void detach_strand() noexcept;
 
@@ -114,7 +125,7 @@ private:
   friend class ForeignQueue;  // calls schedule() on an io thread for requests from outside
   enum class Stage : std::uint8_t { idle, starting, handling, stopping, failing };
 
-  void schedule() noexcept;
+  void schedule(bool run_here = false) noexcept;
   void release() noexcept;
   void drain() noexcept;
   bool process(Envelope* envelope) noexcept;
@@ -125,6 +136,10 @@ private:
   void die() noexcept;
   void abandon_queue() noexcept;
   void spawn(PendingCoroutine coroutine) noexcept;
+  void destroy_coroutine() noexcept;
+  void finish_destroyed_coroutine() noexcept;
+  void close_unstarted() noexcept;
+  void drop_at_shutdown() noexcept;
   Envelope* pop() noexcept;
   void mark_handling(const char* what) noexcept { handling_.store(what, std::memory_order_release); }
 
@@ -144,9 +159,10 @@ private:
   std::atomic<const ActorCell*> awaiting_{nullptr};
   std::atomic<Phase> phase_{Phase::running};
   Stage stage_ = Stage::idle;
-  // Written on the strand; read elsewhere only as a hint (cancel_coroutine skips actors without a coroutine).
+  // Written on the strand; read elsewhere only as a hint (destroy_coroutine_soon skips actors without one).
   std::atomic<bool> coroutine_running_{false};
-  bool cancelling_ = false;  // cancel_coroutine ran: coroutines are cancelled as they start
+  std::uint64_t spawned_ = 0;  // coroutines spawned so far; the latest one's number (on the strand)
+  std::atomic<std::uint64_t> discard_through_{0};  // coroutines numbered up to this one are destroyed
   std::unique_ptr<ActorBase> object_;
   std::unique_ptr<Envelope> current_;
   asio::cancellation_signal cancel_;

@@ -19,10 +19,20 @@ namespace cokka::detail {
 class ActorBase;
 class ActorCell;
 
-/// Receives the outcome of an actor's coroutine handler or hook (defined next to ActorCell).
-struct CoroutineDone {
-  std::shared_ptr<ActorCell> cell;
-  void operator()(std::exception_ptr error, Message reply) const noexcept;
+/// Receives the outcome of an actor's coroutine handler or hook (defined next to ActorCell). Called at most
+/// once. Destroyed uncalled on the actor's strand, it reports that the shutdown destroyed the coroutine instead
+/// of resuming it (see CellExecutor).
+class CoroutineDone {
+public:
+  explicit CoroutineDone(std::shared_ptr<ActorCell> cell) noexcept : cell_(std::move(cell)) {}
+  CoroutineDone(CoroutineDone&&) noexcept = default;
+  CoroutineDone& operator=(CoroutineDone&&) = delete;
+  ~CoroutineDone();
+
+  void operator()(std::exception_ptr error, Message reply) noexcept;
+
+private:
+  std::shared_ptr<ActorCell> cell_;
 };
 
 /// A coroutine handler or hook (`asio::awaitable<T>` for any T) not started yet. `spawn` co_spawns it on

@@ -91,6 +91,15 @@ public:
 HandlerResult receive(ActorBase& actor, Message& message);
 
 /// Enqueues `envelope` unless the actor is dead; when dead, rejects and deletes it and returns false.
-bool try_enqueue(ActorCell& cell, Envelope* envelope) noexcept;
+/// `run_here`: see ActorCell::enqueue.
+bool try_enqueue(ActorCell& cell, Envelope* envelope, bool run_here = false) noexcept;
+
+/// Queues the poison pill (ActorRef::stop_async). `run_here`: see ActorCell::enqueue.
+inline Future<bool> send_stop(ActorCell& cell, bool run_here = false) {
+  Promise<bool> promise(ProducerKey{}, cell);
+  auto future = promise.get_future();
+  try_enqueue(cell, new StopEnvelope(std::move(promise)), run_here);
+  return future;
+}
 
 }  // namespace cokka::detail
