@@ -75,23 +75,25 @@ public:
 
 private:
   void next() {
-    for (; at_ < order_.size(); ++at_) {
+    for (; at_ < order_.size(); pass_dead_actor()) {
       auto& cell = *order_[at_].cell();
       auto stopped = detail::send_stop(cell, /*run_here=*/true);
       // A coroutine handler that was not waiting when ~System began (so escaped its sweep) is destroyed now.
       cell.destroy_coroutine_soon(false);
       if (!stopped.ready()) {
         auto resume = asio::bind_executor(context_, [self = shared_from_this()](std::exception_ptr, bool) {
-          self->order_[self->at_++] = ActorRef<>();
+          self->pass_dead_actor();
           self->next();
         });
         stopped.async_wait(std::move(resume));
         return;
       }
-      order_[at_] = ActorRef<>();  // a dead actor's cell goes here, on an io thread, not all at once at the end
     }
     done_.set_value();
   }
+
+  // The dead actor's ref goes now, on an io thread, rather than all of them at once on the destroying thread.
+  void pass_dead_actor() { order_[at_++] = ActorRef<>(); }
 
   asio::io_context& context_;
   std::vector<ActorRef<>> order_;
