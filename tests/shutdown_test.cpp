@@ -206,7 +206,83 @@ struct SlowToStop : cokka::Actor<SlowToStop>, Counted {
   test::Journal& journal_;
 };
 
+/// A coroutine on_start that waits an hour: the shutdown meets the actor before it ever started.
+struct SlowToStart : cokka::Actor<SlowToStart>, Counted {
+  SlowToStart(test::Census& census, test::Journal& journal, test::Gate& starting)
+      : Counted(census), journal_(journal), starting_(starting) {}
+  asio::awaitable<void> on_start() {
+    Guard guard(journal_, "on_start frame destroyed");
+    asio::steady_timer timer(co_await asio::this_coro::executor, 1h);
+    starting_.open();
+    try {
+      co_await timer.async_wait(asio::use_awaitable);
+      journal_.add("on_start resumed");
+    } catch (...) {
+      journal_.add("on_start catch ran");
+      throw;
+    }
+  }
+  int on_receive(cokka::Message&) {
+    journal_.add("message handled");
+    return 1;
+  }
+  void on_stop() { journal_.add("on_stop"); }
+  test::Journal& journal_;
+  test::Gate& starting_;
+};
+
+/// Fails on a tell, and its coroutine on_failure waits an hour.
+struct SlowToFail : cokka::Actor<SlowToFail>, Counted {
+  SlowToFail(test::Census& census, test::Journal& journal, test::Gate& failing)
+      : Counted(census), journal_(journal), failing_(failing) {}
+  void on_receive(cokka::Message&) { throw std::runtime_error("told to fail"); }
+  asio::awaitable<void> on_failure(std::exception_ptr) {
+    Guard guard(journal_, "on_failure frame destroyed");
+    asio::steady_timer timer(co_await asio::this_coro::executor, 1h);
+    failing_.open();
+    try {
+      co_await timer.async_wait(asio::use_awaitable);
+      journal_.add("on_failure resumed");
+    } catch (...) {
+      journal_.add("on_failure catch ran");
+      throw;
+    }
+  }
+  void on_stop() { journal_.add("on_stop"); }
+  test::Journal& journal_;
+  test::Gate& failing_;
+};
+
 }  // namespace
+
+TEST_CASE("~System destroys a waiting coroutine on_start: the actor dies unstarted, without on_stop") {
+  test::Census census;
+  test::Journal journal;
+  test::Gate starting;
+  cokka::Future<int> queued;
+  {
+    cokka::System system(cokka::threads{2});
+    auto actor = system.start<SlowToStart>(census, journal, starting);
+    queued = actor.ask<int>(0);  // waits behind on_start
+    REQUIRE(starting.wait());
+  }
+  CHECK(journal.events() == std::vector<std::string>{"on_start frame destroyed"});
+  CHECK_THROWS_AS(queued.get(), cokka::ActorDeadError);
+  CHECK(census.destroyed == 1);
+}
+
+TEST_CASE("~System destroys a waiting coroutine on_failure: the actor dies, on_stop does not run") {
+  test::Census census;
+  test::Journal journal;
+  test::Gate failing;
+  {
+    cokka::System system(cokka::threads{2});
+    system.start<SlowToFail>(census, journal, failing).tell(0);
+    REQUIRE(failing.wait());
+  }
+  CHECK(journal.events() == std::vector<std::string>{"on_failure frame destroyed"});
+  CHECK(census.destroyed == 1);
+}
 
 TEST_CASE("~System destroys a suspended coroutine handler instead of resuming it, then runs on_stop") {
   test::Census census;
