@@ -3,6 +3,7 @@
 #include <cokka/detail/future_source.hpp>
 
 #include <asio/any_io_executor.hpp>
+#include <asio/associated_allocator.hpp>
 #include <asio/associated_cancellation_slot.hpp>
 #include <asio/associated_executor.hpp>
 #include <asio/cancellation_type.hpp>
@@ -10,6 +11,7 @@
 #include <asio/error.hpp>
 #include <asio/execution/outstanding_work.hpp>
 #include <asio/prefer.hpp>
+#include <asio/recycling_allocator.hpp>
 #include <asio/system_error.hpp>
 #include <asio/system_executor.hpp>
 
@@ -34,10 +36,10 @@ struct WaitSignature<void> {
 
 /// The actor whose coroutine handler `executor` resumes, or null. Lets cokka::debug report whose reply an
 /// actor awaits (defined in lib/debug.cpp).
-ActorCell* awaiting_actor(const asio::any_io_executor& executor) noexcept;
+std::shared_ptr<ActorCell> awaiting_actor(const asio::any_io_executor& executor) noexcept;
 /// Other executors never resume an actor's coroutine handler.
 template <class Executor>
-ActorCell* awaiting_actor(const Executor&) noexcept {
+std::shared_ptr<ActorCell> awaiting_actor(const Executor&) noexcept {
   return nullptr;
 }
 /// Records that `awaiting`, in wait `op`, waits for a reply of `producer` (null: not an actor's reply).
@@ -49,19 +51,34 @@ void note_resumed(ActorCell& awaiting, const void* op) noexcept;
 /// a thread, until every root of `source` is ready, then calls `Deliver::complete(handler, aborted, source)`
 /// on the handler's associated executor (asio::system_executor for a plain callback).
 ///
-/// Rules it keeps: the handler never runs inline inside the initiation or inside the thread that completes a
-/// root; it is queued with asio::defer (a continuation: when the completing thread runs that executor, the
-/// handler runs there next instead of waking another thread), with outstanding work tracked on its executor
-/// meanwhile. A cancellation slot that fires while roots are pending ends the wait with
-/// asio::error::operation_aborted (as a std::system_error in the exception_ptr); the futures and the actors
-/// are not affected and a late reply is simply dropped.
+/// Rules it keeps, as Asio's own operations do:
+/// - The handler never runs inline inside the initiation or inside the thread that completes a root; it is
+///   queued with asio::defer (a continuation: when the completing thread runs that executor, the handler runs
+///   there next instead of waking another thread).
+/// - Outstanding work is tracked on the handler's executor while the op waits (the op owns a tracked copy), and
+///   released on that executor right before the handler runs: the completing thread posts through an untracked
+///   copy, so it never touches the handler's io_context after the handler may have run (its owner may destroy
+///   the context as soon as the handler ran).
+/// - The op is allocated with the handler's associated allocator (Asio's per-thread recycling allocator when
+///   it has none).
+/// - A cancellation slot that fires while roots are pending ends the wait with asio::error::operation_aborted
+///   (as a std::system_error in the exception_ptr); the futures and the actors are not affected and a late reply
+///   is simply dropped.
 /// The op waits on one root at a time; `mutex_` orders root completions against cancellation (lock order:
 /// op, then state; a state never calls on_ready under its own lock).
 template <class T, class Handler, class Deliver>
 class AsyncWaitOp final : public FutureWaiter {
 public:
   static void start(FutureSource<T> source, Handler handler) {
-    auto* op = new AsyncWaitOp(std::move(source), std::move(handler));
+    Allocator allocator(asio::get_associated_allocator(handler, asio::recycling_allocator<void>()));
+    auto* memory = std::allocator_traits<Allocator>::allocate(allocator, 1);
+    AsyncWaitOp* op;
+    try {
+      op = new (memory) AsyncWaitOp(std::move(source), std::move(handler), allocator);
+    } catch (...) {
+      std::allocator_traits<Allocator>::deallocate(allocator, memory, 1);
+      throw;
+    }
     auto slot = asio::get_associated_cancellation_slot(op->handler_);
     if (slot.is_connected()) {
       op->slot_ = slot;
@@ -84,6 +101,19 @@ public:
   }
 
 private:
+  using Allocator = typename std::allocator_traits<
+      asio::associated_allocator_t<Handler, asio::recycling_allocator<void>>>::template rebind_alloc<AsyncWaitOp>;
+
+  /// Destroys the op and gives its memory back through its allocator.
+  struct Deleter {
+    void operator()(AsyncWaitOp* op) const noexcept {
+      Allocator allocator(op->allocator_);
+      op->~AsyncWaitOp();
+      std::allocator_traits<Allocator>::deallocate(allocator, op, 1);
+    }
+  };
+  using Owned = std::unique_ptr<AsyncWaitOp, Deleter>;
+
   struct CancelHandler {
     explicit CancelHandler(AsyncWaitOp* waiting) noexcept : op(waiting) {}
     AsyncWaitOp* op;
@@ -94,11 +124,12 @@ private:
     }
   };
 
-  AsyncWaitOp(FutureSource<T> source, Handler handler)
+  AsyncWaitOp(FutureSource<T> source, Handler handler, const Allocator& allocator)
       : source_(std::move(source)),
         handler_(std::move(handler)),
         work_(asio::prefer(asio::get_associated_executor(handler_, asio::system_executor()),
-                           asio::execution::outstanding_work.tracked)) {}
+                           asio::execution::outstanding_work.tracked)),
+        allocator_(allocator) {}
 
   static std::exception_ptr operation_aborted() {
     return std::make_exception_ptr(asio::system_error(asio::error::operation_aborted));
@@ -126,16 +157,16 @@ private:
   }
 
   // The posted function owns the op: an executor destroyed without running it destroys the op and its
-  // handler (so a then() continuation's promise breaks) instead of leaking them.
+  // handler (so a then() continuation's promise breaks) instead of leaking them. Posted through an untracked
+  // copy: the op's own tracked copy keeps the handler's io_context busy until finish() releases it there.
   void post_completion(std::exception_ptr aborted) noexcept {
-    auto executor = work_;
-    asio::defer(executor, [op = std::unique_ptr<AsyncWaitOp>(this), aborted = std::move(aborted)]() mutable {
-      finish(std::move(op), std::move(aborted));
-    });
+    asio::defer(asio::prefer(work_, asio::execution::outstanding_work.untracked),
+                [op = Owned(this), aborted = std::move(aborted)]() mutable { finish(std::move(op), std::move(aborted)); });
   }
 
-  // Runs on the handler's executor, where the cancellation slot may be touched.
-  static void finish(std::unique_ptr<AsyncWaitOp> op, std::exception_ptr aborted) {
+  // Runs on the handler's executor, where the cancellation slot may be touched. The op, with its tracked
+  // executor, is gone before the handler runs.
+  static void finish(Owned op, std::exception_ptr aborted) {
     if (op->slot_.is_connected()) op->slot_.clear();
     if (op->awaiting_) note_resumed(*op->awaiting_, op.get());
     Handler handler = std::move(op->handler_);
@@ -151,11 +182,12 @@ private:
   FutureSource<T> source_;
   Handler handler_;
   WorkExecutor work_;
+  Allocator allocator_;
   asio::cancellation_slot slot_;
   std::mutex mutex_;
   std::size_t next_ = 0;  // the root waited on now; root_count() once completion is posted
   bool cancelled_ = false;
-  ActorCell* awaiting_ = nullptr;  // alive while this op is: the op holds its coroutine, which holds the cell
+  std::shared_ptr<ActorCell> awaiting_;  // the actor whose coroutine waits here, if any (for cokka::debug)
 };
 
 /// Deliver policy of async_wait: the handler gets `(error, value)`, computing a derived value first (on the
