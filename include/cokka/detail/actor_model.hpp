@@ -49,7 +49,11 @@ asio::awaitable<Message> box_reply(asio::awaitable<T> coroutine) {
 
 // co_spawn runs the handler's own coroutine: a second coroutine layer that boxes the value would cost every
 // coroutine handler a frame, and every failing one a rethrow (measured: the largest cost of ~System with
-// thousands of waiting handlers).
+// thousands of waiting handlers). The second layer (box_reply) is used only where the value could fail on its
+// way to the completion handler, which runs inside co_spawn's machinery where an exception would escape
+// io_context::run: a T without a default constructor (co_spawn passes T() next to an error) or with a move
+// constructor that may throw. Boxing a value that does not fit a Message inline allocates, and may throw
+// bad_alloc: the completion handler catches that and hands it to the asker.
 template <class T>
 void PendingCoroutine::spawn_awaitable(void* coroutine, const asio::any_io_executor& executor,
                                        asio::cancellation_slot slot, CoroutineDone done) {
@@ -59,13 +63,18 @@ void PendingCoroutine::spawn_awaitable(void* coroutine, const asio::any_io_execu
                    asio::bind_cancellation_slot(slot, [done = std::move(done)](std::exception_ptr error) mutable {
                      done(std::move(error), Message{});
                    }));
-  } else if constexpr (std::is_default_constructible_v<T>) {
+  } else if constexpr (std::is_default_constructible_v<T> && std::is_nothrow_move_constructible_v<T>) {
     asio::co_spawn(executor, std::move(awaitable),
                    asio::bind_cancellation_slot(slot, [done = std::move(done)](std::exception_ptr error, T value) mutable {
-                     if (error)
-                       done(std::move(error), Message{});
-                     else
-                       done(nullptr, Message(std::move(value)));
+                     Message reply;
+                     if (!error) {
+                       try {
+                         reply = Message(std::move(value));
+                       } catch (...) {
+                         error = std::current_exception();
+                       }
+                     }
+                     done(std::move(error), std::move(reply));
                    }));
   } else {
     asio::co_spawn(executor, box_reply(std::move(awaitable)),
