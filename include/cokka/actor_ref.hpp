@@ -81,11 +81,17 @@ public:
   }
 
   /// Sends `message` and completes `token` (any Asio completion token: asio::use_awaitable, asio::use_future,
-  /// a callback `void(std::exception_ptr, R)`, ...) with the reply, on the token's executor.
+  /// a callback `void(std::exception_ptr, R)`, ...) with the reply, on the token's executor. The message is
+  /// sent when the operation is initiated, as Asio's operations start: at once for a callback or use_future,
+  /// when first awaited for use_awaitable, when invoked for deferred; never if a lazy operation is dropped.
   template <class R = Message, class M, class CompletionToken>
     requires(!detail::is_duration<std::decay_t<CompletionToken>>)
   auto ask(M&& message, CompletionToken&& token) const {
-    return ask<R>(std::forward<M>(message)).async_wait(std::forward<CompletionToken>(token));
+    return asio::async_initiate<CompletionToken, typename detail::WaitSignature<R>::type>(
+        [](auto handler, const ActorRef& target, Message boxed) {
+          target.ask<R>(std::move(boxed)).async_wait(std::move(handler));
+        },
+        token, checked_ref(), Message(std::forward<M>(message)));
   }
 
   /// Queues a stop behind the messages already waiting and returns a future that becomes `true` once the
@@ -128,9 +134,10 @@ private:
   template <class>
   friend class ActorRef;
 
-  detail::ActorCell& checked() const {
+  detail::ActorCell& checked() const { return *checked_ref().cell_; }
+  const ActorRef& checked_ref() const {
     if (!cell_) throw InvalidState("cokka::ActorRef: this ref is empty (default-constructed)");
-    return *cell_;
+    return *this;
   }
 
   std::shared_ptr<detail::ActorCell> cell_;
