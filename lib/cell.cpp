@@ -1,18 +1,18 @@
 #include "cokka/detail/cell.hpp"
 
-#include "cell_executor.hpp"
-#include "foreign_queue.hpp"
 #include "cokka/detail/actor_model.hpp"
 #include "cokka/detail/envelopes.hpp"
+#include "cokka/executor.hpp"
+#include "foreign_queue.hpp"
 #include "log.hpp"
 #include "system_state.hpp"
+#include "urn.hpp"
 
 #include <asio/defer.hpp>
 #include <asio/dispatch.hpp>
-#include <asio/post.hpp>
 
 #include <ctime>
-#include <random>
+#include <limits>
 #include <thread>
 
 namespace cokka::detail {
@@ -21,6 +21,9 @@ namespace {
 
 /// Messages handled per turn before the drain yields its thread to other strands.
 constexpr int drain_batch = 256;
+
+/// The epoch no work reaches: the actor is dead, or its System gone.
+constexpr std::uint64_t all_epochs = std::numeric_limits<std::uint64_t>::max();
 
 /// Nanoseconds of a monotonic clock that is cheap enough to read once per drain turn (for debug dumps). The
 /// coarse Linux clock costs a quarter of steady_clock on the target VMs, at a resolution of a few ms.
@@ -35,88 +38,45 @@ std::int64_t coarse_now() noexcept {
 #endif
 }
 
-void make_urn(std::array<char, 45>& urn) {
-  thread_local std::mt19937_64 random{std::random_device{}()};
-  std::uint64_t high = random(), low = random();
-  high = (high & ~0xF000ull) | 0x4000ull;                 // version 4
-  low = (low & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;  // RFC 4122 variant
-  static constexpr char digits[] = "0123456789abcdef";
-  static constexpr char prefix[] = "urn:uuid:";
-  std::size_t at = 0;
-  for (char c : std::string_view(prefix)) urn[at++] = c;
-  for (int nibble = 0; nibble < 32; ++nibble) {
-    if (nibble == 8 || nibble == 12 || nibble == 16 || nibble == 20) urn[at++] = '-';
-    std::uint64_t word = nibble < 16 ? high : low;
-    urn[at++] = digits[(word >> (60 - 4 * (nibble % 16))) & 0xF];
-  }
+/// The cell whose drain runs on this thread (the trampoline's test: see coroutine_done).
+const ActorCell*& draining_slot() noexcept {
+  thread_local const ActorCell* draining = nullptr;
+  return draining;
 }
+
+class DrainScope {
+public:
+  explicit DrainScope(const ActorCell* cell) noexcept : previous_(std::exchange(draining_slot(), cell)) {}
+  DrainScope(const DrainScope&) = delete;
+  DrainScope& operator=(const DrainScope&) = delete;
+  ~DrainScope() { draining_slot() = previous_; }
+
+private:
+  const ActorCell* previous_;
+};
 
 }  // namespace
-
-// ---------------------------------------------------------------- envelopes
-
-HandlerResult Envelope::run(ActorBase&) { return {}; }
-void Envelope::complete(std::exception_ptr, Message) noexcept {}
-void Envelope::abandon(const ActorCell&) noexcept {}
-void Envelope::reject(const ActorCell&) noexcept {}
-const char* Envelope::describe() const noexcept { return "envelope"; }
-
-HandlerResult TellEnvelope::run(ActorBase& actor) { return receive(actor, message_); }
-
-HandlerResult receive(ActorBase& actor, Message& message) { return actor.cokka_on_receive(message); }
-
-std::exception_ptr not_found_error(const ActorCell& cell) {
-  return std::make_exception_ptr(ActorDeadError(cell.description() + " not found"));
-}
-
-std::exception_ptr stopped_before_handling_error(const ActorCell& cell) {
-  return std::make_exception_ptr(ActorDeadError(cell.description() + " stopped before handling the message"));
-}
-
-std::exception_ptr bad_reply_error(const std::string& wanted, const Message& reply) {
-  return std::make_exception_ptr(
-      BadReplyType("cokka: ask<" + wanted + "> got a reply of type " + reply.type_name()));
-}
-
-bool try_enqueue(ActorCell& cell, Envelope* envelope, bool run_here) noexcept {
-  auto phase = cell.phase();
-  if (phase == ActorCell::Phase::dead || (phase == ActorCell::Phase::closing && envelope->kind() != Envelope::Kind::stop)) {
-    std::unique_ptr<Envelope> rejected(envelope);
-    rejected->reject(cell);
-    return false;
-  }
-  cell.enqueue(envelope, run_here);
-  return true;
-}
-
-void log_unexpected_message(const ActorBase& actor, const Message& message) {
-  auto* cell = ActorCell::current();
-  (void)actor;
-  log(spdlog::level::warn, "Unexpected message received by {}: a {}", cell ? cell->description() : std::string("an actor"),
-      message.type_name());
-}
-
-ActorBase::ActorBase() noexcept : cell_(ActorCell::constructing()) {}
-
-// ---------------------------------------------------------------- cell
-
-ActorCell::ActorCell(SystemState& system, Strand strand, const std::string& type_name)
-    : system_(&system), type_name_(&type_name), strand_(std::move(strand)) {
-  make_urn(urn_);
-}
-
-ActorCell::~ActorCell() { abandon_queue(); }
 
 ActorCell*& current_cell_slot() noexcept {
   thread_local ActorCell* current = nullptr;
   return current;
 }
 
-ActorCell* ActorCell::current() noexcept { return current_cell_slot(); }
+bool in_actor_code() noexcept { return current_cell_slot() != nullptr; }
+
 ActorCell*& constructing_cell_slot() noexcept {
   thread_local ActorCell* constructing = nullptr;
   return constructing;
 }
+
+ActorCell::ActorCell(SystemState& system, asio::io_context& context, const std::string& type_name)
+    : system_(&system), context_(&context), type_name_(&type_name), strand_(asio::make_strand(context)) {
+  make_urn(urn_);
+}
+
+ActorCell::~ActorCell() { abandon_queue(); }
+
+ActorCell* ActorCell::current() noexcept { return current_cell_slot(); }
 
 ActorCell* ActorCell::constructing() noexcept { return constructing_cell_slot(); }
 
@@ -124,9 +84,38 @@ std::string ActorCell::description() const { return type_name() + " (" + std::st
 
 System& ActorCell::system() const noexcept { return system_->owner; }
 
-const ActorCell::Strand& ActorCell::strand() const {
-  if (!strand_) throw InvalidState("cokka: " + description() + " belongs to a System that no longer exists");
-  return *strand_;
+bool ActorCell::running_in_this_thread() const noexcept {
+  Entry entry(*this);
+  return entry && strand_->running_in_this_thread();
+}
+
+void ActorCell::work_started() const noexcept {
+  Entry entry(*this);
+  if (!entry) return;
+  context_->get_executor().on_work_started();
+  tracked_work_.fetch_add(1, std::memory_order_relaxed);
+}
+
+// After close() this is refused: close released the work still counted, once.
+void ActorCell::work_finished() const noexcept {
+  Entry entry(*this);
+  if (!entry) return;
+  tracked_work_.fetch_sub(1, std::memory_order_relaxed);
+  context_->get_executor().on_work_finished();
+}
+
+template <class Function>
+void ActorCell::on_strand(bool dispatch, Function function) noexcept {
+  auto call = [self = shared_from_this(), function = std::move(function)]() mutable {
+    Entry entry(*self);
+    if (!entry) return;  // closed meanwhile: close() did what was left
+    CurrentScope scope(self.get());
+    function(*self);
+  };
+  if (dispatch)
+    asio::dispatch(*strand_, std::move(call));
+  else
+    asio::defer(*strand_, std::move(call));
 }
 
 void ActorCell::adopt(std::unique_ptr<ActorBase> object) noexcept { object_ = std::move(object); }
@@ -138,9 +127,8 @@ void ActorCell::schedule_start() noexcept {
 }
 
 void ActorCell::abandon_construction() noexcept {
-  phase_.store(Phase::dead);  // seq_cst: pairs with posting_ (detach_strand)
-  abandon_queue();  // scheduled_ is still ours since construction
-  release();
+  phase_.store(Phase::dead);
+  discard_mailbox();  // scheduled_ is still ours since construction
 }
 
 void ActorCell::enqueue(Envelope* envelope, bool run_here) noexcept {
@@ -152,64 +140,36 @@ void ActorCell::enqueue(Envelope* envelope, bool run_here) noexcept {
   if (!scheduled_.load() && !scheduled_.exchange(true)) schedule(run_here);
 }
 
-// The caller owns `scheduled_`.
+// The caller owns `scheduled_`. A dead actor's mailbox is emptied by whoever owns it: no drain is posted for it.
 void ActorCell::schedule(bool run_here) noexcept {
-  // A sender may be here while ~System finishes: detach_strand waits for posting_ to drop to 0, and the
-  // seq_cst increment and phase load pair with the seq_cst store of Phase::dead (a Dekker handshake), so
-  // either this post sees the actor dead or the strand stays until the post is done.
-  posting_.fetch_add(1);
-  if (phase_.load() == Phase::dead) {
-    posting_.fetch_sub(1);
-    abandon_queue();
-    release();
-    return;
-  }
+  Entry entry(*this);
+  if (!entry) return discard_after_close();
+  if (phase() == Phase::dead) return discard_mailbox();
   if (!strand_->get_inner_executor().running_in_this_thread())
     system_->foreign->push(shared_from_this());
-  else if (run_here)
-    asio::dispatch(*strand_, [self = shared_from_this()] { self->drain(); });
   else
-    asio::defer(*strand_, [self = shared_from_this()] { self->drain(); });
-  posting_.fetch_sub(1);
+    post_drain(run_here);
 }
 
-ForeignQueue::~ForeignQueue() {
-  for (auto* list : {taken_, requests_.load()})
-    for (auto* request = list; request;) delete std::exchange(request, request->next);
+// The continuation of a schedule() from outside the io_context (ForeignQueue). Refused, it is stale: close()
+// took the mailbox over.
+void ActorCell::schedule_from_pump() noexcept {
+  Entry entry(*this);
+  if (!entry) return;
+  if (phase() == Phase::dead) return discard_mailbox();
+  post_drain(false);
 }
 
-void ForeignQueue::push(std::shared_ptr<ActorCell> cell) noexcept {
-  // Out of memory here ends the program, as it would in the asio::post this replaces (also noexcept).
-  auto* request = new Request{requests_.load(std::memory_order_relaxed), std::move(cell)};  // NOLINT(bugprone-unhandled-exception-at-new)
-  while (!requests_.compare_exchange_weak(request->next, request)) {
-  }
-  // The pump clears the flag only after it has taken every request, then looks again (all seq_cst): either it
-  // sees this push, or this exchange sees the flag cleared and posts the next pump.
-  if (!pump_posted_.exchange(true)) post_pump();
-}
-
-void ForeignQueue::post_pump() noexcept {
-  asio::post(context_, [self = shared_from_this()] { self->pump(); });
-}
-
-// One pump at a time (pump_posted_ stays set while it runs), so `taken_` has one consumer.
-void ForeignQueue::pump() noexcept {
-  for (int scheduled = 0; scheduled < pump_batch; ++scheduled) {
-    if (!taken_) {
-      for (auto* request = requests_.exchange(nullptr); request;) {  // the stack holds the latest first
-        auto* next = request->next;
-        request->next = taken_;
-        taken_ = request;
-        request = next;
-      }
-      if (!taken_) break;
-    }
-    std::unique_ptr<Request> request(std::exchange(taken_, taken_->next));
-    request->cell->schedule();  // on an io thread now: a continuation of this pump
-  }
-  if (taken_) return post_pump();  // the drains queued so far run first (a burst is not queued all at once)
-  pump_posted_.store(false);
-  if (requests_.load() && !pump_posted_.exchange(true)) post_pump();
+// Inside an entry, by the owner of `scheduled_`: the drain it posts owns the mailbox.
+void ActorCell::post_drain(bool dispatch) noexcept {
+  auto drain_now = [self = shared_from_this()] {
+    Entry entry(*self);
+    if (entry) self->drain();  // refused: stale, close() took the mailbox over
+  };
+  if (dispatch)
+    asio::dispatch(*strand_, std::move(drain_now));
+  else
+    asio::defer(*strand_, std::move(drain_now));
 }
 
 // Gives up `scheduled_`, then takes it back if a push slipped in meanwhile (its pusher saw the flag set).
@@ -220,8 +180,32 @@ void ActorCell::release() noexcept {
   if (queue_.pushed_since(mark) && !scheduled_.exchange(true)) schedule();
 }
 
+// The owner of `scheduled_` abandons what is queued (it touches the envelopes and this cell only: allowed
+// without an entry) and gives the mailbox up.
+void ActorCell::discard_mailbox() noexcept {
+  abandon_queue();
+  release();
+}
+
+// After close(), whoever finds the mailbox non-empty (close itself, a sender that raced it) empties it, one at a
+// time: a drain or pump request queued before close() may still believe it owns `scheduled_`, so the flag no
+// longer makes one consumer.
+void ActorCell::discard_after_close() noexcept {
+  for (;;) {
+    while (discarding_.exchange(true, std::memory_order_acquire)) std::this_thread::yield();
+    abandon_queue();
+    const auto* mark = queue_.mark();
+    scheduled_.store(false);
+    discarding_.store(false, std::memory_order_release);
+    if (!queue_.pushed_since(mark) || scheduled_.exchange(true)) return;
+  }
+}
+
+// Inside an entry, on the strand.
 void ActorCell::drain() noexcept {
   CurrentScope scope(this);
+  DrainScope draining(this);
+  if (!system_->ran.load(std::memory_order_relaxed)) system_->ran.store(true, std::memory_order_relaxed);
   turn_began_.store(coarse_now(), std::memory_order_relaxed);
   if (start_) {
     popped_.store(popped_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
@@ -236,11 +220,8 @@ void ActorCell::drain() noexcept {
     if (!process(envelope)) return;  // a coroutine owns the mailbox until it finishes
   }
   mark_handling(nullptr);
-  if (phase() == Phase::dead) {
-    abandon_queue();
-    return release();
-  }
-  asio::defer(*strand_, [self = shared_from_this()] { self->drain(); });
+  if (phase() == Phase::dead) return discard_mailbox();
+  post_drain(false);
 }
 
 // Only the mailbox's one consumer calls this (the drain, or whoever owns `scheduled_` or a dead cell).
@@ -317,23 +298,34 @@ CoroutineDone::~CoroutineDone() {
   if (cell_) cell_->coroutine_destroyed();
 }
 
+// On the strand, inside an entry (the completion runs through the coroutine's ActorExecutor).
 void ActorCell::coroutine_done(std::exception_ptr error, Message reply) noexcept {
   coroutine_running_.store(false, std::memory_order_relaxed);
   CurrentScope scope(this);
-  if (settle(std::move(error), std::move(reply))) drain();
+  if (!settle(std::move(error), std::move(reply))) return;
+  // A trampoline: a coroutine that finished inline, inside the drain that spawned it, would otherwise start the
+  // next message's coroutine one level deeper, and so on for every queued message (a stack overflow after a
+  // few thousand asks to a handler whose awaited operations complete inline).
+  if (draining_slot() == this)
+    post_drain(false);
+  else
+    drain();
 }
 
 void ActorCell::coroutine_destroyed() noexcept {
-  if (!strand_ || !strand_->running_in_this_thread() || !discards(spawned_)) return;
+  Entry entry(*this);
+  if (!entry) return release_object_after_close();  // the System is gone; the object waited for this frame
+  // Otherwise only the shutdown's destruction, on the strand, is news; an io_context destroyed meanwhile runs
+  // nothing any more.
+  if (!strand_->running_in_this_thread() || !discards(epoch_)) return;
+  coroutine_running_.store(false, std::memory_order_relaxed);  // the frame is gone (close() relies on it)
   // Not from here: this runs inside the destruction of the coroutine's frames.
-  asio::defer(*strand_, [self = shared_from_this()] { self->finish_destroyed_coroutine(); });
+  on_strand(false, [](ActorCell& cell) { cell.finish_destroyed_coroutine(); });
 }
 
 // The ask a destroyed coroutine handler answered fails with ActorDeadError; a destroyed hook ends as if it
 // had returned, without the failure rules (the actor is being stopped by the shutdown anyway).
 void ActorCell::finish_destroyed_coroutine() noexcept {
-  coroutine_running_.store(false, std::memory_order_relaxed);
-  CurrentScope scope(this);
   log(spdlog::level::debug, "{}: the shutdown destroyed its coroutine without resuming it", *this);
   switch (stage_) {
     case Stage::starting:
@@ -362,19 +354,21 @@ void ActorCell::drop_at_shutdown() noexcept {
 
 void ActorCell::spawn(PendingCoroutine coroutine) noexcept {
   coroutine_running_.store(true, std::memory_order_relaxed);
-  coroutine.spawn(asio::any_io_executor(CellExecutor<Strand>(*strand_, this, ++spawned_)), cancel_.slot(),
+  const auto epoch = ++epoch_;  // of this coroutine, and of the work it submits to its executor
+  coroutine.spawn(asio::any_io_executor(ActorExecutor(shared_from_this(), epoch)), cancel_.slot(),
                   CoroutineDone(shared_from_this()));
   // Once the system shuts down, a coroutine that starts (a queued message, on_stop) runs to its first
   // suspension and is destroyed there.
   if (system_->shutting_down.load() && coroutine_running_.load(std::memory_order_relaxed)) destroy_coroutine();
 }
 
-// The awaited operation ends (cancelled), and the coroutine's executor destroys the resumption. Once per
-// coroutine: the emission may destroy the frames at once, and the cancellation handlers the awaited operations
-// left in the slot (until the next spawn replaces them) point into those frames.
+// The coroutine's epoch ends, the awaited operation ends (cancelled), and the executor destroys the
+// resumption (see StrandCall). Once per coroutine: the emission may destroy the frames at once, and the
+// cancellation handlers the awaited operations left in the slot (until the next spawn replaces them) point
+// into those frames.
 void ActorCell::destroy_coroutine() noexcept {
-  if (discard_through_.load(std::memory_order_relaxed) == spawned_) return;
-  discard_through_.store(spawned_, std::memory_order_release);
+  if (discards(epoch_)) return;
+  discard_below_.store(epoch_ + 1, std::memory_order_release);
   cancel_.emit(asio::cancellation_type::terminal);
 }
 
@@ -434,7 +428,8 @@ bool ActorCell::begin_closing(Stage stage, std::exception_ptr failure) noexcept 
 }
 
 void ActorCell::die() noexcept {
-  phase_.store(Phase::dead);  // seq_cst: pairs with posting_ (detach_strand)
+  phase_.store(Phase::dead);
+  discard_below_.store(all_epochs, std::memory_order_release);  // work of the actor's executors ends with it
   mark_handling(nullptr);
   stage_ = Stage::idle;
   object_.reset();
@@ -444,33 +439,48 @@ void ActorCell::die() noexcept {
 }
 
 void ActorCell::destroy_coroutine_soon(bool if_seen_running) {
-  if (phase() == Phase::dead || !strand_) return;
+  Entry entry(*this);
+  if (!entry || phase() == Phase::dead) return;
   if (if_seen_running && !coroutine_running_.load(std::memory_order_relaxed)) return;
-  asio::dispatch(*strand_, [self = shared_from_this()] {
-    if (self->coroutine_running_.load(std::memory_order_relaxed)) self->destroy_coroutine();
+  on_strand(true, [](ActorCell& cell) {
+    if (cell.coroutine_running_.load(std::memory_order_relaxed)) cell.destroy_coroutine();
   });
 }
 
-bool ActorCell::close_now(bool nothing_runs) noexcept {
-  const bool owned = !scheduled_.exchange(true);
-  // Not ours: a drain may be running, or (when nothing runs) a sender is inside schedule(); on a dead actor
-  // that sender abandons the mailbox itself, and a second consumer would corrupt the queue.
-  if (!owned && (!nothing_runs || phase() == Phase::dead)) return phase() == Phase::dead;
+void ActorCell::close() noexcept {
+  gate_.fetch_or(gate_closed);
+  while ((gate_.load(std::memory_order_acquire) & ~gate_closed) != 0) std::this_thread::yield();
+  // No thread runs this actor's code now, and none will: what the strand owned is this thread's.
+  discard_below_.store(all_epochs, std::memory_order_release);
+  for (auto counted = tracked_work_.exchange(0); counted > 0; --counted) context_->get_executor().on_work_finished();
   if (phase() != Phase::dead) {
-    phase_.store(Phase::dead);  // seq_cst: pairs with posting_ (detach_strand)  // before unregistering: no register_ref after it
+    phase_.store(Phase::dead);
     system_->registry.unregister_ref(ActorRef<>(shared_from_this()));
-    object_.reset();
-    log(spdlog::level::debug, "Stopped {} without running its hooks: its io_context is not running", *this);
-    if (auto finished = std::move(current_)) finished->abandon(*this);
+    log(spdlog::level::debug, "Stopped {} without running its hooks: its io_context no longer runs them", *this);
   }
-  abandon_queue();
-  if (owned) release();  // otherwise the pending drain still owns the mailbox; it will find the actor dead
-  return true;
+  if (auto unfinished = std::move(current_)) {
+    if (stage_ == Stage::handling)
+      unfinished->complete(system_->shutdown_error, Message{});
+    else
+      unfinished->abandon(*this);  // a stop pill resolves true
+  }
+  stage_ = Stage::idle;
+  mark_handling(nullptr);
+  start_.reset();
+  if (coroutine_running_.load(std::memory_order_relaxed))
+    release_object_after_close();  // the frame, suspended in a context nobody runs, still refers to the object
+  else
+    object_.reset();
+  // The mailbox is close()'s now, even where a drain, pump request or coroutine queued in a stopped io_context
+  // still owns it: refused an entry when they run, they leave it alone.
+  scheduled_.store(true);
+  discard_after_close();
+  strand_.reset();
 }
 
-void ActorCell::detach_strand() noexcept {
-  while (posting_.load() != 0) std::this_thread::yield();  // a sender is posting to the strand (see schedule)
-  strand_.reset();
+// close() and the destruction of the coroutine frame it found suspended, in either order: the second destroys.
+void ActorCell::release_object_after_close() noexcept {
+  if (object_handed_over_.exchange(true)) object_.reset();
 }
 
 ActorCell::Activity ActorCell::activity() const noexcept {

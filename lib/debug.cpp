@@ -1,7 +1,7 @@
 #include "cokka/debug.hpp"
 
-#include "cell_executor.hpp"
 #include "cokka/detail/async_wait.hpp"
+#include "cokka/executor.hpp"
 #include "cokka/logging.hpp"
 #include "system_state.hpp"
 
@@ -10,11 +10,11 @@
 
 namespace cokka::detail {
 
-ActorCell* awaiting_actor(const asio::any_io_executor& executor) noexcept {
+std::shared_ptr<ActorCell> awaiting_actor(const asio::any_io_executor& executor) noexcept {
   // Asio 1.22's any_executor::target<T>() casts without checking the type: check it first, or a plain
   // io_context coroutine awaiting a future would be taken for an actor.
-  if (executor.target_type() != typeid(CellExecutor<ActorCell::Strand>)) return nullptr;
-  return executor.target<CellExecutor<ActorCell::Strand>>()->cell();
+  if (executor.target_type() != typeid(ActorExecutor)) return nullptr;
+  return executor.target<ActorExecutor>()->cell();
 }
 
 void note_await(ActorCell& awaiting, const void* op, const ActorCell* producer) noexcept {

@@ -1,7 +1,5 @@
 #include "cokka/detail/future_state.hpp"
 
-#include "cokka/detail/cell.hpp"
-
 #include <thread>
 
 namespace cokka::detail {
@@ -21,7 +19,7 @@ bool spin_until_ready(const FutureStateBase& state) {
 
 void FutureStateBase::wait() {
   if (ready()) return;
-  if (ActorCell::current() != nullptr)
+  if (in_actor_code())
     throw BlockingCallInActor(
         "cokka: blocking get() on an unfinished future inside an actor's handler could deadlock the thread pool; "
         "make the handler a coroutine (asio::awaitable) and co_await fut.async_wait(asio::use_awaitable) instead");
@@ -34,7 +32,7 @@ void FutureStateBase::wait() {
 
 bool FutureStateBase::wait_until(std::chrono::steady_clock::time_point deadline) {
   if (ready()) return true;
-  if (ActorCell::current() != nullptr && deadline > std::chrono::steady_clock::now())
+  if (in_actor_code() && deadline > std::chrono::steady_clock::now())
     throw BlockingCallInActor(
         "cokka: blocking get(timeout) on an unfinished future inside an actor's handler could deadlock the thread "
         "pool; co_await fut.async_wait(asio::use_awaitable) instead");

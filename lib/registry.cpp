@@ -16,23 +16,23 @@ std::vector<ActorRef<>> Registry::select(Predicate predicate) const {
   std::lock_guard lock(mutex_);
   refs.reserve(size_);
   // Registered cells have live objects: a cell is unregistered before its object is destroyed.
-  for (auto* cell = first_; cell; cell = cell->registry_next)
-    if (predicate(*cell->object())) refs.emplace_back(cell->registry_hold);
+  for (auto* cell = first_; cell; cell = cell->registry_next_)
+    if (predicate(*cell->object())) refs.emplace_back(cell->registry_hold_);
   return refs;
 }
 
 std::vector<ActorRef<>> Registry::get_by_class_name(std::string_view name) const {
   std::vector<ActorRef<>> refs;
   std::lock_guard lock(mutex_);
-  for (auto* cell = first_; cell; cell = cell->registry_next)
-    if (cell->type_name() == name) refs.emplace_back(cell->registry_hold);
+  for (auto* cell = first_; cell; cell = cell->registry_next_)
+    if (cell->type_name() == name) refs.emplace_back(cell->registry_hold_);
   return refs;
 }
 
 std::optional<ActorRef<>> Registry::get_by_urn(std::string_view urn) const {
   std::lock_guard lock(mutex_);
-  for (auto* cell = first_; cell; cell = cell->registry_next)
-    if (cell->urn() == urn) return ActorRef<>(cell->registry_hold);
+  for (auto* cell = first_; cell; cell = cell->registry_next_)
+    if (cell->urn() == urn) return ActorRef<>(cell->registry_hold_);
   return std::nullopt;
 }
 
@@ -75,13 +75,13 @@ bool Registry::register_ref(const ActorRef<>& ref) {
   if (!cell) return false;
   {
     std::lock_guard lock(mutex_);
-    if (cell->registered || !cell->is_alive() || !cell->object()) return false;
-    cell->registry_prev = last_;
-    cell->registry_next = nullptr;
-    (last_ ? last_->registry_next : first_) = cell;
+    if (cell->registered_ || !cell->is_alive() || !cell->object()) return false;
+    cell->registry_prev_ = last_;
+    cell->registry_next_ = nullptr;
+    (last_ ? last_->registry_next_ : first_) = cell;
     last_ = cell;
-    cell->registry_hold = ref.cell();
-    cell->registered = true;
+    cell->registry_hold_ = ref.cell();
+    cell->registered_ = true;
     ++size_;
   }
   detail::log(spdlog::level::debug, "Registered {}", *cell);
@@ -94,12 +94,12 @@ bool Registry::unregister_ref(const ActorRef<>& ref) {
   std::shared_ptr<detail::ActorCell> hold;  // released after the lock: it may be the last owner
   {
     std::lock_guard lock(mutex_);
-    if (!cell->registered) return false;
-    (cell->registry_prev ? cell->registry_prev->registry_next : first_) = cell->registry_next;
-    (cell->registry_next ? cell->registry_next->registry_prev : last_) = cell->registry_prev;
-    cell->registry_prev = cell->registry_next = nullptr;
-    cell->registered = false;
-    hold = std::move(cell->registry_hold);
+    if (!cell->registered_) return false;
+    (cell->registry_prev_ ? cell->registry_prev_->registry_next_ : first_) = cell->registry_next_;
+    (cell->registry_next_ ? cell->registry_next_->registry_prev_ : last_) = cell->registry_prev_;
+    cell->registry_prev_ = cell->registry_next_ = nullptr;
+    cell->registered_ = false;
+    hold = std::move(cell->registry_hold_);
     --size_;
   }
   detail::log(spdlog::level::debug, "Unregistered {}", *cell);

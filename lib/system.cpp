@@ -123,13 +123,16 @@ private:
   std::shared_ptr<std::atomic<bool>> ran_;
 };
 
-/// How long ~System waits for somebody to run a borrowed io_context before it runs it itself.
+/// How long ~System waits for somebody to run a borrowed io_context before it looks into why.
 constexpr auto unrun_grace = 500ms;
 
-/// Stops `order` through a StopChain and waits for it. A borrowed io_context that nobody runs (it ran no probe
-/// for unrun_grace) is polled from here: the actors' hooks run and their coroutines are destroyed, instead of
-/// waiting forever or leaving work that refers to destroyed actors in the context. False when the borrowed
-/// io_context is stopped, so waiting cannot help.
+/// Stops `order` through a StopChain and waits for it. False when the borrowed io_context is stopped, so waiting
+/// cannot help.
+///
+/// A borrowed io_context that nobody seems to run (it ran no probe for unrun_grace) is polled from here, but only
+/// when no actor's code ever ran on it: then the caller never ran it, and polling cannot overlap a handler of a
+/// thread that is merely busy (a single-threaded io_context's handlers must never run concurrently). Once actors
+/// ran on it, a silent context is a busy one: ~System waits, and logs why every few seconds.
 bool stop_in_order(detail::SystemState& state, std::vector<ActorRef<>> order) {
   auto chain = std::make_shared<StopChain>(state.context, std::move(order));
   auto done = chain->start();
@@ -139,16 +142,26 @@ bool stop_in_order(detail::SystemState& state, std::vector<ActorRef<>> order) {
   std::optional<RunProbe> probe;
   if (borrowed && !pump) probe.emplace(state.context);
   auto next_probe_check = std::chrono::steady_clock::now() + unrun_grace;
+  auto waited = 0ms;
   while (!done.ready()) {
     if (borrowed && state.context.stopped()) return false;
     const auto now = std::chrono::steady_clock::now();
     if (probe && !pump && now >= next_probe_check) {
       next_probe_check = now + unrun_grace;
-      if (!probe->ran_since_last_check()) {
+      waited += unrun_grace;
+      if (probe->ran_since_last_check()) {
+        waited = 0ms;
+      } else if (!state.ran.load()) {
         pump = true;
         detail::log(spdlog::level::warn,
                     "cokka::System::~System: nobody runs its io_context; running the actors' work from the "
                     "destructor (run the io_context, or stop it, while the System is destroyed)");
+      } else if (waited % 5s == 0ms) {
+        detail::log(spdlog::level::warn,
+                    "cokka::System::~System: waiting {} s for the threads of its io_context to stop the actors: "
+                    "none of them ran its work meanwhile (a handler that does not return? run the io_context, or "
+                    "stop it, while the System is destroyed)",
+                    std::chrono::duration_cast<std::chrono::seconds>(waited).count());
       }
     }
     if (pump) {
@@ -178,14 +191,14 @@ System::~System() {
   state.shutdown_error = std::make_exception_ptr(
       ActorDeadError("cokka: the actor was stopped by its System's shutdown before its coroutine handler finished"));
   state.shutting_down = true;
-  bool can_wait = true;
+  bool can_wait = state.owned_context || !state.context.stopped();
 
   // 0. Coroutine handlers waiting for timers or replies are destroyed now, all at once, so that the io threads
   // do it in parallel; the stops below would otherwise meet them one by one. From now on, coroutine handlers
   // of queued messages are not started, and coroutine hooks are destroyed at their first suspension (see
   // ActorCell). The io threads sweep the actors themselves, one sweep each: an idle strand runs the
   // destruction right there, without a trip through the scheduler's queue.
-  if (state.owned_context || !state.context.stopped()) {
+  if (can_wait) {
     auto cells = std::make_shared<const std::vector<std::shared_ptr<detail::ActorCell>>>(state.tracked_cells());
     const std::size_t sweeps = std::max<std::size_t>(1, state.threads.size());
     for (std::size_t sweep = 0; sweep < sweeps; ++sweep)
@@ -207,7 +220,7 @@ System::~System() {
     std::vector<ActorRef<>> stragglers;
     for (auto& cell : state.tracked_cells())
       if (cell->phase() != detail::ActorCell::Phase::dead) stragglers.emplace_back(std::move(cell));
-    can_wait = stop_in_order(state, std::move(stragglers));
+    stop_in_order(state, std::move(stragglers));
   }
   // 3. Our threads: let run() return by itself if only our work was left, else stop the context.
   if (state.owned_context) {
@@ -217,14 +230,10 @@ System::~System() {
     state.context.stop();
     for (auto& thread : state.threads) thread.join();
   }
-  // 4. Whatever could not be stopped through its mailbox dies here; strands go before their io_context.
-  const bool nothing_runs = state.owned_context || state.context.stopped();
-  for (auto& cell : state.tracked_cells()) {
-    if (!cell->close_now(nothing_runs))
-      detail::log(spdlog::level::err, "cokka::System: {} could not be stopped: its io_context is not running",
-                  *cell);
-    cell->detach_strand();
-  }
+  // 4. Every actor's gate closes: threads still inside an actor's code (a stopped borrowed context's threads
+  // finishing their handler) are waited for, and nothing of the actors reaches this System or its strands
+  // afterwards. What could not stop through its mailbox dies here, without hooks.
+  for (auto& cell : state.tracked_cells()) cell->close();
 }
 
 Registry& System::registry() noexcept { return state_->registry; }
@@ -244,7 +253,7 @@ System::ConstructionScope::~ConstructionScope() {
 
 std::shared_ptr<detail::ActorCell> System::new_cell(const std::string& type_name) {
   if (state_->shutting_down) throw InvalidState("cokka::System::start: the system is shutting down");
-  auto cell = std::make_shared<detail::ActorCell>(*state_, asio::make_strand(state_->context), type_name);
+  auto cell = std::make_shared<detail::ActorCell>(*state_, state_->context, type_name);
   state_->track(cell);
   return cell;
 }

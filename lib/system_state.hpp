@@ -35,6 +35,8 @@ public:
   std::atomic<unsigned> running_threads{0};
   Registry registry;
   std::atomic<bool> shutting_down{false};
+  /// Some actor's code ran on the io_context (a borrowed one that ran none may be polled by ~System).
+  std::atomic<bool> ran{false};
   /// What the asks of coroutine handlers the shutdown ended fail with (one for all: set before shutting_down).
   std::exception_ptr shutdown_error;
 

@@ -151,7 +151,7 @@ struct Relay : cokka::Actor<Relay> {
     const std::string text = msg.as<std::string>();
     auto reply = co_await echo_.ask<std::string>(text, asio::use_awaitable);
     co_return reply == "echo: " + text && executor().running_in_this_thread() &&
-        !echo_.cell()->strand().running_in_this_thread();
+        !echo_.cell()->running_in_this_thread();
   }
   cokka::ActorRef<Echo> echo_;
 };
@@ -171,7 +171,7 @@ TEST_CASE("an awaiting coroutine resumes on its own executor, never inside the r
       auto reply = co_await echo.ask<std::string>(std::to_string(i), asio::use_awaitable);
       CHECK(reply == "echo: " + std::to_string(i));
       CHECK(strand.running_in_this_thread());
-      CHECK_FALSE(echo.cell()->strand().running_in_this_thread());
+      CHECK_FALSE(echo.cell()->running_in_this_thread());
     }
   };
   run_on(strand, coroutine());
@@ -258,7 +258,7 @@ TEST_CASE("System(io_context&): no threads of its own, strands on the app's cont
     std::vector<cokka::ActorRef<Recorded>> actors;
     for (const char* name : {"a", "b", "c"}) actors.push_back(system.start<Recorded>(journal, name));
     for (auto& actor : actors) {
-      CHECK(&actor.cell()->strand().context() == &io);
+      CHECK(&actor.cell()->context() == &io);
       CHECK(actor.ask<std::string>(0).get(10s).size() == 1);
     }
     CHECK(os_thread_count() == threads_before);
@@ -335,7 +335,7 @@ struct Resumptions {
   std::atomic<int> misplaced{0};
   void check(const Strand& own, const cokka::ActorRef<Room>& room) {
     ++checked;
-    if (!own.running_in_this_thread() || room.cell()->strand().running_in_this_thread()) ++misplaced;
+    if (!own.running_in_this_thread() || room.cell()->running_in_this_thread()) ++misplaced;
   }
 };
 

@@ -26,7 +26,7 @@ struct CustomError : std::runtime_error {
 
 // Nested objects know the strand of the actor that owns them, so they can tell where they run.
 struct StrandProbe {
-  std::optional<cokka::detail::ActorCell::Strand> strand;
+  std::optional<cokka::ActorExecutor> strand;
   bool on_strand() const { return strand && strand->running_in_this_thread(); }
 };
 

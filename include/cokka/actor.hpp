@@ -5,6 +5,7 @@
 #include <cokka/actor_ref.hpp>
 #include <cokka/detail/actor_base.hpp>
 #include <cokka/detail/cell.hpp>
+#include <cokka/executor.hpp>
 
 #include <memory>
 #include <string_view>
@@ -43,8 +44,13 @@ public:
   /// The system that started this actor; it outlives the actor object.
   System& system() const { return bound().system(); }
 
-  /// The actor's strand: co_spawn work here to keep it serialised with the actor's handlers.
-  detail::ActorCell::Strand executor() const { return bound().strand(); }
+  /// The actor's executor, its strand: co_spawn (or post, or bind) work here to keep it serialised with the
+  /// actor's handlers. Work submitted through it runs only while the actor lives; after that it is destroyed
+  /// instead of run (see ActorExecutor).
+  ActorExecutor executor() const {
+    auto& cell = bound();
+    return ActorExecutor(cell.shared_from_this(), cell.epoch());
+  }
 
   /// `urn:uuid:<uuid4>`, unique per actor.
   std::string_view urn() const { return bound().urn(); }

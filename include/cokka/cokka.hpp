@@ -6,6 +6,7 @@
 #include <cokka/actor_ref.hpp>
 #include <cokka/debug.hpp>
 #include <cokka/errors.hpp>
+#include <cokka/executor.hpp>
 #include <cokka/format.hpp>
 #include <cokka/future.hpp>
 #include <cokka/logging.hpp>

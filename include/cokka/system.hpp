@@ -46,10 +46,12 @@ public:
   /// Borrows `context`: adds no thread and no work guard, so the caller's threads run the actors (and
   /// `context.run()` returns once the actors are idle and the caller's own work is done). `context` must
   /// outlive the System. The destructor stops the actors through their mailboxes while some thread runs
-  /// `context`. If nobody has run it for half a second (it was never run, say), the destructor logs a warning
-  /// and runs the context's ready handlers itself (`poll`, which may run your handlers too) until the actors
-  /// are stopped, and leaves it ready for a later `run()`. If `context` is stopped, it stops the actors
-  /// without running their hooks.
+  /// `context`. If nobody has run it for half a second and no actor's code ever ran on it, the destructor logs
+  /// a warning and runs the context's ready handlers itself (`poll`, which may run your handlers too) until the
+  /// actors are stopped, and leaves it ready for a later `run()`; if actors ran on it before, it waits for its
+  /// threads (warning every five seconds), since polling beside a busy thread would break the context's
+  /// serialisation. If `context` is stopped, it stops the actors without running their hooks (after waiting for
+  /// a handler another thread is still finishing).
   explicit System(asio::io_context& context);
   System(const System&) = delete;
   System& operator=(const System&) = delete;

@@ -5,53 +5,103 @@
 #include <cokka/detail/mpsc_queue.hpp>
 
 #include <asio/cancellation_signal.hpp>
+#include <asio/execution/blocking.hpp>
+#include <asio/execution/relationship.hpp>
 #include <asio/io_context.hpp>
+#include <asio/prefer.hpp>
+#include <asio/require.hpp>
 #include <asio/strand.hpp>
 
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 namespace cokka {
+class Registry;
 class System;
-}
+}  // namespace cokka
 
 namespace cokka::detail {
 
 class SystemState;
 class ActorCell;
-class ForeignQueue;
 
 /// The thread's "actor under construction" mark, set by System::start around the constructor.
 ActorCell*& constructing_cell_slot() noexcept;
+/// The thread's "cell whose code runs here" mark behind ActorCell::current().
+ActorCell*& current_cell_slot() noexcept;
 
-/// The runtime side of one actor: its mailbox, lifecycle phase, strand and object.
+/// Marks the thread as running `cell`'s code (restores the previous mark: scopes nest when a coroutine step
+/// completes inline inside a drain, or a test runs io_context::poll inside a handler).
+class CurrentScope {
+public:
+  explicit CurrentScope(ActorCell* cell) noexcept : previous_(std::exchange(current_cell_slot(), cell)) {}
+  CurrentScope(const CurrentScope&) = delete;
+  CurrentScope& operator=(const CurrentScope&) = delete;
+  ~CurrentScope() { current_cell_slot() = previous_; }
+
+private:
+  ActorCell* previous_;
+};
+
+/// How an ActorExecutor submits work to the strand (Asio's blocking, relationship and outstanding_work
+/// properties, as bits next to the executor's epoch).
+enum ExecutorFlags : unsigned {
+  blocking_never = 1,  ///< never run inline (post, defer); otherwise inline when already on the strand (dispatch)
+  continuation = 2,    ///< a continuation of the current handler (defer)
+  tracked = 4,         ///< counts as outstanding work on the io_context (see ActorCell::work_started)
+};
+
+/// The runtime side of one actor: its mailbox, lifecycle phase, strand and object. The ownership rules of
+/// cells, strands, actor objects, coroutine frames and executors are written down in docs/internals.md.
 ///
-/// Thread rules: `enqueue`, `phase`, `urn`, `type_name` from any thread; everything that touches the actor
-/// object runs inside the drain, which is serialised by `scheduled_` and runs on the strand.
+/// Thread rules: `enqueue`, `phase`, `urn`, `type_name` from any thread. Everything that touches the actor
+/// object, the strand or the System runs inside the cell's *gate* (see Entry), and the object and the
+/// strand-owned state (stage, current envelope, epoch) only on the strand: inside the drain, which is
+/// serialised by `scheduled_`, or inside work run through an ActorExecutor.
 class ActorCell final : public std::enable_shared_from_this<ActorCell> {
 public:
   using Strand = asio::strand<asio::io_context::executor_type>;
   enum class Phase : std::uint8_t {
     running,  ///< accepts messages
     closing,  ///< on_stop / on_failure is running; new messages are refused
-    dead,     ///< object destroyed; every envelope is abandoned
+    dead,     ///< object destroyed (or waiting for a coroutine frame to go, see close); envelopes are abandoned
   };
 
-  ActorCell(SystemState& system, Strand strand, const std::string& type_name);
+  ActorCell(SystemState& system, asio::io_context& context, const std::string& type_name);
   ActorCell(const ActorCell&) = delete;
   ActorCell& operator=(const ActorCell&) = delete;
   ~ActorCell();
 
-  /// The cell whose handler runs on this thread right now, or nullptr.
+  /// The cell whose code runs on this thread right now, or nullptr.
   static ActorCell* current() noexcept;
   /// The cell System::start is constructing an actor object for on this thread, or nullptr.
   static ActorCell* constructing() noexcept;
+
+  /// A thread's permission to touch the cell's strand, its System and (on the strand) its object. ~System
+  /// closes the gate of every cell and waits until no thread holds an entry; from then on entries are refused,
+  /// so nothing reaches a destroyed System or io_context. A refused entry is false.
+  class Entry {
+  public:
+    explicit Entry(const ActorCell& cell) noexcept
+        : cell_(&cell), open_((cell.gate_.fetch_add(1) & gate_closed) == 0) {}
+    Entry(const Entry&) = delete;
+    Entry& operator=(const Entry&) = delete;
+    ~Entry() { cell_->gate_.fetch_sub(1, std::memory_order_release); }
+    explicit operator bool() const noexcept { return open_; }
+
+  private:
+    const ActorCell* cell_;
+    bool open_;
+  };
 
   /// Queues `envelope` (ownership passes to the mailbox). On a dead actor it is abandoned at once.
   /// `run_here` (for ~System's stop chain, which stops actors one after the other): on an io thread, a drain
@@ -65,13 +115,29 @@ public:
   const std::string& type_name() const noexcept { return *type_name_; }
   /// "Type (urn:uuid:...)", as Pykka prints an actor.
   std::string description() const;
-  /// The owning system; only valid while the system exists (always true inside a handler).
+  /// The owning system; only inside an entry (always true inside a handler).
   System& system() const noexcept;
   SystemState& system_state() const noexcept { return *system_; }
-  /// The actor's strand. Throws InvalidState after its system was destroyed.
-  const Strand& strand() const;
+  /// The io_context the strand belongs to (for executor queries; not to be run or posted to from here).
+  asio::io_context& context() const noexcept { return *context_; }
   /// The actor object; only to be used on the strand, or under the registry lock while registered.
   ActorBase* object() const noexcept { return object_.get(); }
+
+  // --- the actor's executor (cokka::ActorExecutor) ---
+  /// The epoch of work submitted now (on the strand): executors handed out carry it, and work of an ended epoch
+  /// (the coroutine the shutdown destroyed, an incarnation that died) is destroyed instead of run.
+  std::uint64_t epoch() const noexcept { return epoch_; }
+  /// True when work of `epoch` is to be destroyed instead of run. Any thread.
+  bool discards(std::uint64_t epoch) const noexcept { return epoch < discard_below_.load(std::memory_order_acquire); }
+  /// Submits `function` to the strand for ActorExecutor::execute (see StrandCall for what runs when).
+  template <class Function>
+  void execute(const std::shared_ptr<ActorCell>& self, std::uint64_t epoch, unsigned flags, Function&& function) const;
+  /// True when this thread runs the actor's strand (false once its System is gone).
+  bool running_in_this_thread() const noexcept;
+  /// An ActorExecutor with outstanding_work.tracked was made or copied: counts as work on the io_context until
+  /// work_finished, or until ~System, which releases what is still counted. Any thread.
+  void work_started() const noexcept;
+  void work_finished() const noexcept;
 
   /// What the actor is doing, as cokka::debug reports it. Any thread may read it while the actor runs.
   struct Activity {
@@ -87,46 +153,45 @@ public:
   /// Wait `op` ended (the coroutine is resuming).
   void end_await(const void* op) noexcept;
 
-  // --- used by System and Registry only ---
+  // --- used by System only ---
   void adopt(std::unique_ptr<ActorBase> object) noexcept;
   /// Schedules on_start ahead of every message: a constructor may hand out self(), and messages sent
   /// through it wait in the mailbox (no drain runs before this).
   void schedule_start() noexcept;
   /// The actor's constructor threw: the actor is dead; messages sent to it meanwhile fail.
   void abandon_construction() noexcept;
-  /// For ~System: destroys the coroutine handler or hook suspended now, on the strand (see CellExecutor).
+  /// For ~System: destroys the coroutine handler or hook suspended now, on the strand (see StrandCall).
   /// Coroutines that start once the system is shutting down are destroyed at their first suspension anyway.
   /// `if_seen_running`: skip an actor that seems to run no coroutine (a hint read off the strand).
   void destroy_coroutine_soon(bool if_seen_running);
-  /// Kills the actor from outside the strand, without hooks, for a shutdown that cannot go through the
-  /// mailbox. `nothing_runs`: no thread runs the io_context, so a pending drain cannot be executing.
-  /// False when a drain may be running and the cell was left alone.
-  bool close_now(bool nothing_runs) noexcept;
-  /// The outcome of the coroutine handler or hook started last (on the strand; see CoroutineDone).
-  void coroutine_done(std::exception_ptr error, Message reply) noexcept;
-  /// The coroutine started last was destroyed without finishing. Acts only when the shutdown destroyed it, on
-  /// the strand (see CellExecutor); otherwise its io_context is being destroyed, and nothing runs any more.
-  void coroutine_destroyed() noexcept;
-  /// True when the coroutine spawned as number `coroutine` (and what it spawned on its executor) is to be
-  /// destroyed at its next resumption instead of resumed (see CellExecutor). Any thread.
-  bool discards(std::uint64_t coroutine) const noexcept {
-    return coroutine <= discard_through_.load(std::memory_order_acquire);
-  }
-  /// Drops the strand once the system's io_context is going away (after senders still posting to it).
-  void detach_strand() noexcept;
+  /// ~System's last word on the actor, once no stop can go through its mailbox any more: closes the gate,
+  /// waits for the threads still inside (a stopped io_context's threads finishing their handler), then ends
+  /// what is left without hooks. The object is destroyed here, unless a coroutine handler is suspended in a
+  /// context nobody runs: its frame still refers to the object, which then goes with the frame (see
+  /// coroutine_destroyed). Work of the actor's executors is destroyed from now on instead of run.
+  void close() noexcept;
 
-  /// Intrusive links of the registry's start-ordered list (guarded by the registry's mutex).
-  ActorCell* registry_prev = nullptr;
-  ActorCell* registry_next = nullptr;
-  std::shared_ptr<ActorCell> registry_hold;  ///< a registered actor is kept alive by its registry
-  bool registered = false;
+  // --- used by the coroutine machinery (CoroutineDone) ---
+  /// The outcome of the coroutine handler or hook started last (on the strand).
+  void coroutine_done(std::exception_ptr error, Message reply) noexcept;
+  /// The coroutine started last was destroyed without finishing: by the shutdown (on the strand), by its
+  /// io_context's destruction, or after close.
+  void coroutine_destroyed() noexcept;
 
 private:
   friend class ForeignQueue;  // calls schedule() on an io thread for requests from outside
+  friend class cokka::Registry;
+  template <class Function>
+  friend struct StrandCall;
   enum class Stage : std::uint8_t { idle, starting, handling, stopping, failing };
+  static constexpr std::uint32_t gate_closed = 0x8000'0000u;
 
   void schedule(bool run_here = false) noexcept;
+  void schedule_from_pump() noexcept;
+  void post_drain(bool dispatch) noexcept;
   void release() noexcept;
+  void discard_mailbox() noexcept;
+  void discard_after_close() noexcept;
   void drain() noexcept;
   bool process(Envelope* envelope) noexcept;
   template <class Invoke>
@@ -140,33 +205,83 @@ private:
   void finish_destroyed_coroutine() noexcept;
   void close_unstarted() noexcept;
   void drop_at_shutdown() noexcept;
+  void release_object_after_close() noexcept;
+  /// Runs `function(cell)` on the strand inside an entry (dispatch: inline when the strand is free here).
+  template <class Function>
+  void on_strand(bool dispatch, Function function) noexcept;
   Envelope* pop() noexcept;
   void mark_handling(const char* what) noexcept { handling_.store(what, std::memory_order_release); }
 
   SystemState* system_;
+  asio::io_context* context_;
   const std::string* type_name_;
-  std::optional<Strand> strand_;
+  std::optional<Strand> strand_;  // reset by close(), before the io_context can go
   MpscQueue queue_;
   // Debug counters, kept next to the queue they count. Mailbox depth = pushed_ - popped_.
   std::atomic<std::uint64_t> pushed_{0};
   std::atomic<std::uint64_t> popped_{0};  // written by the one consumer only
-  std::atomic<bool> scheduled_{true};  // System::start owns the mailbox until schedule_start()
-  std::unique_ptr<Envelope> start_;    // on_start, handled before the queue
-  std::atomic<int> posting_{0};        // senders inside schedule() (detach_strand waits for them)
+  std::atomic<bool> scheduled_{true};     // System::start owns the mailbox until schedule_start()
+  std::unique_ptr<Envelope> start_;       // on_start, handled before the queue
+  mutable std::atomic<std::uint32_t> gate_{0};  // threads holding an Entry, plus gate_closed
+  std::atomic<bool> discarding_{false};         // one consumer at a time after close (discard_after_close)
+  mutable std::atomic<std::uint32_t> tracked_work_{0};  // outstanding work counted for tracked executors
   std::atomic<const char*> handling_{nullptr};
   std::atomic<std::int64_t> turn_began_{0};  // coarse clock, ns
   std::atomic<const void*> await_op_{nullptr};
   std::atomic<const ActorCell*> awaiting_{nullptr};
   std::atomic<Phase> phase_{Phase::running};
   Stage stage_ = Stage::idle;
-  // Written on the strand; read elsewhere only as a hint (destroy_coroutine_soon skips actors without one).
+  // Written on the strand; read elsewhere only as a hint (destroy_coroutine_soon), and by close().
   std::atomic<bool> coroutine_running_{false};
-  std::uint64_t spawned_ = 0;  // coroutines spawned so far; the latest one's number (on the strand)
-  std::atomic<std::uint64_t> discard_through_{0};  // coroutines numbered up to this one are destroyed
+  // close() and the last coroutine frame it waits for: the second of the two destroys the object.
+  std::atomic<bool> object_handed_over_{false};
+  std::uint64_t epoch_ = 1;                       // on the strand
+  std::atomic<std::uint64_t> discard_below_{1};   // epochs below it are over
   std::unique_ptr<ActorBase> object_;
   std::unique_ptr<Envelope> current_;
   asio::cancellation_signal cancel_;
+  // The registry's start-ordered list (guarded by the registry's mutex).
+  ActorCell* registry_prev_ = nullptr;
+  ActorCell* registry_next_ = nullptr;
+  std::shared_ptr<ActorCell> registry_hold_;  // a registered actor is kept alive by its registry
+  bool registered_ = false;
   std::array<char, 45> urn_;
 };
+
+/// Work submitted through an ActorExecutor, as the strand runs it: inside an entry (refused: the System is
+/// gone, and the work is destroyed unrun), with the cell marked current. Work of an epoch that ended meanwhile
+/// is destroyed there instead of run: a coroutine's resumption destroys its frames, as a destroyed io_context
+/// would (destructors of locals run; catch blocks and code after the co_await do not).
+template <class Function>
+struct StrandCall {
+  std::shared_ptr<ActorCell> cell;  // owned: running the function may drop the last other reference
+  std::uint64_t epoch;
+  std::optional<Function> function;
+
+  void operator()() {
+    ActorCell::Entry entry(*cell);
+    if (!entry) return;
+    CurrentScope scope(cell.get());
+    if (cell->discards(epoch))
+      function.reset();
+    else
+      (*function)();
+  }
+};
+
+template <class Function>
+void ActorCell::execute(const std::shared_ptr<ActorCell>& self, std::uint64_t epoch, unsigned flags,
+                        Function&& function) const {
+  using F = std::decay_t<Function>;
+  Entry entry(*this);
+  if (!entry) return;  // the System is gone: `function` is destroyed unrun, here
+  StrandCall<F> call{self, epoch, std::optional<F>(std::in_place, std::forward<Function>(function))};
+  if ((flags & blocking_never) == 0) return strand_->execute(std::move(call));  // inline when on the strand
+  auto never = asio::require(*strand_, asio::execution::blocking.never);
+  if (flags & continuation)
+    asio::prefer(never, asio::execution::relationship.continuation).execute(std::move(call));
+  else
+    never.execute(std::move(call));
+}
 
 }  // namespace cokka::detail

@@ -16,6 +16,10 @@ namespace cokka::detail {
 
 class ActorCell;
 
+/// True when the calling thread runs an actor's code: a handler, a hook, or work on its executor (defined next to
+/// ActorCell). A blocking wait there could deadlock the thread pool.
+bool in_actor_code() noexcept;
+
 /// Selects Promise's constructor for the reply of an actor (cokka's own sends use it).
 struct ProducerKey {
   explicit ProducerKey() = default;
