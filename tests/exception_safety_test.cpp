@@ -73,6 +73,25 @@ struct ArmedReply : cokka::Actor<ArmedReply> {
   ThrowingMove on_receive(cokka::Message&) { return ThrowingMove(true); }
 };
 
+/// Default-constructible, and its third move throws: a coroutine's reply is moved into the coroutine's
+/// promise, then out of it, then on towards the asker, where the third move used to run inside co_spawn's
+/// completion machinery and escape io_context::run (std::terminate).
+struct ThrowsOnThirdMove {
+  ThrowsOnThirdMove() = default;
+  ThrowsOnThirdMove(const ThrowsOnThirdMove&) = delete;
+  ThrowsOnThirdMove(ThrowsOnThirdMove&& other) : moves(other.moves + 1) {  // NOLINT(performance-noexcept-move-constructor)
+    if (moves >= 3) throw MoveFailed();
+  }
+  ThrowsOnThirdMove& operator=(const ThrowsOnThirdMove&) = delete;
+  ThrowsOnThirdMove& operator=(ThrowsOnThirdMove&&) = delete;
+  ~ThrowsOnThirdMove() = default;
+  int moves = 0;
+};
+
+struct CoroutineArmedReply : cokka::Actor<CoroutineArmedReply> {
+  asio::awaitable<ThrowsOnThirdMove> on_receive(cokka::Message&) { co_return ThrowsOnThirdMove{}; }
+};
+
 }  // namespace
 
 TEST_CASE("a message whose move constructor throws: tell and ask throw it at the caller, nothing is sent") {
@@ -93,6 +112,14 @@ TEST_CASE("a reply whose move constructor throws fails the ask with that excepti
   CHECK_THROWS_AS(actor.ask<ThrowingMove>(0).get(5s), MoveFailed);
   CHECK_THROWS_AS(actor.ask(0).get(5s), MoveFailed);
   CHECK(actor.is_alive());
+}
+
+TEST_CASE("a coroutine handler's reply whose move throws fails the ask, it never escapes an io thread") {
+  cokka::System system(cokka::threads{2});
+  auto actor = system.start<CoroutineArmedReply>();
+  CHECK_THROWS_AS(actor.ask(0).get(5s), MoveFailed);
+  CHECK(actor.is_alive());
+  CHECK_THROWS_AS(actor.ask(0).get(5s), MoveFailed);
 }
 
 TEST_CASE("a reply of the wrong type fails the ask with BadReplyType naming both types") {
