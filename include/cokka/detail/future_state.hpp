@@ -72,7 +72,8 @@ public:
   bool try_set_exception(std::exception_ptr error) noexcept;
 
 protected:
-  ~FutureStateBase() = default;
+  /// Releases the stored exception through release_stored_exception (see there).
+  ~FutureStateBase();
   /// Gives the calling producer the right to write the value; false when someone else already has it.
   bool claim() noexcept;
   /// Marks the state ready, wakes blocking waiters and runs async waiters.
