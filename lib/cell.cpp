@@ -1,10 +1,12 @@
 #include "cokka/detail/cell.hpp"
 
 #include "cokka/detail/actor_model.hpp"
+#include "cokka/detail/actor_timers.hpp"
 #include "cokka/detail/envelopes.hpp"
 #include "cokka/executor.hpp"
 #include "foreign_queue.hpp"
 #include "log.hpp"
+#include "message_timer.hpp"
 #include "system_state.hpp"
 #include "urn.hpp"
 
@@ -76,6 +78,11 @@ ActorCell::ActorCell(SystemState& system, asio::io_context& context, const std::
 
 ActorCell::~ActorCell() { abandon_queue(); }
 
+ActorTimers& ActorCell::timers() {
+  if (!timers_) timers_ = std::make_unique<ActorTimers>(*this);
+  return *timers_;
+}
+
 ActorCell* ActorCell::current() noexcept { return current_cell_slot(); }
 
 ActorCell* ActorCell::constructing() noexcept { return constructing_cell_slot(); }
@@ -121,7 +128,7 @@ void ActorCell::on_strand(bool dispatch, Function function) noexcept {
 void ActorCell::adopt(std::unique_ptr<ActorBase> object) noexcept { object_ = std::move(object); }
 
 void ActorCell::schedule_start() noexcept {
-  start_ = std::make_unique<StartEnvelope>();
+  start_.reset(new StartEnvelope());
   pushed_.fetch_add(1, std::memory_order_relaxed);  // counted as queued, for debug dumps
   schedule();                                       // scheduled_ is still ours since construction
 }
@@ -233,14 +240,14 @@ Envelope* ActorCell::pop() noexcept {
 
 void ActorCell::abandon_queue() noexcept {
   while (auto* popped = pop()) {
-    std::unique_ptr<Envelope> envelope(popped);
+    EnvelopePtr envelope(popped);
     envelope->abandon(*this);
   }
 }
 
 // Returns false when a coroutine took over the mailbox.
 bool ActorCell::process(Envelope* raw) noexcept {
-  std::unique_ptr<Envelope> envelope(raw);
+  EnvelopePtr envelope(raw);
   if (phase() == Phase::dead) {
     envelope->abandon(*this);
     return true;
@@ -254,6 +261,13 @@ bool ActorCell::process(Envelope* raw) noexcept {
       return invoke([this] { return object_->cokka_on_start(); });
     case Envelope::Kind::stop:
       return begin_closing(Stage::stopping, nullptr);
+    case Envelope::Kind::timer:
+      // A cancelled or replaced timer's message is dropped here, also when it was queued before the cancel.
+      if (!static_cast<MessageTimer&>(*current_).accept(*this)) {
+        current_.reset();
+        return true;
+      }
+      [[fallthrough]];
     case Envelope::Kind::ask:
     case Envelope::Kind::tell:
       stage_ = Stage::handling;
@@ -387,7 +401,7 @@ bool ActorCell::settle(std::exception_ptr error, Message reply) noexcept {
       return true;
     case Stage::handling:
       stage_ = Stage::idle;
-      if (error && current_->kind() == Envelope::Kind::tell) {
+      if (error && current_->kind() != Envelope::Kind::ask) {
         log(spdlog::level::err, "{} failed handling a {} and was stopped: {}", *this, current_->describe(),
             ExceptionText{error});
         return begin_closing(Stage::failing, std::move(error));
@@ -395,6 +409,7 @@ bool ActorCell::settle(std::exception_ptr error, Message reply) noexcept {
       if (error)
         log(spdlog::level::info, "{} returned an exception to the asker of a {}: {}", *this,
             current_->describe(), ExceptionText{error});
+      if (current_->kind() == Envelope::Kind::timer) static_cast<MessageTimer&>(*current_).handled(*this);
       current_->complete(std::move(error), std::move(reply));
       current_.reset();
       return true;
@@ -432,6 +447,7 @@ void ActorCell::die() noexcept {
   discard_below_.store(all_epochs, std::memory_order_release);  // work of the actor's executors ends with it
   mark_handling(nullptr);
   stage_ = Stage::idle;
+  timers_.reset();
   object_.reset();
   log(spdlog::level::debug, "Stopped {}", *this);  // before the stop futures resolve
   if (auto finished = std::move(current_)) finished->abandon(*this);  // a stop pill resolves true
@@ -448,8 +464,7 @@ void ActorCell::destroy_coroutine_soon(bool if_seen_running) {
 }
 
 void ActorCell::close() noexcept {
-  gate_.fetch_or(gate_closed);
-  while ((gate_.load(std::memory_order_acquire) & ~gate_closed) != 0) std::this_thread::yield();
+  gate_.close();
   // No thread runs this actor's code now, and none will: what the strand owned is this thread's.
   discard_below_.store(all_epochs, std::memory_order_release);
   for (auto counted = tracked_work_.exchange(0); counted > 0; --counted) context_->get_executor().on_work_finished();
@@ -467,6 +482,7 @@ void ActorCell::close() noexcept {
   stage_ = Stage::idle;
   mark_handling(nullptr);
   start_.reset();
+  timers_.reset();
   if (coroutine_running_.load(std::memory_order_relaxed))
     release_object_after_close();  // the frame, suspended in a context nobody runs, still refers to the object
   else

@@ -33,7 +33,7 @@ std::exception_ptr bad_reply_error(const std::string& wanted, const Message& rep
 bool try_enqueue(ActorCell& cell, Envelope* envelope, bool run_here) noexcept {
   auto phase = cell.phase();
   if (phase == ActorCell::Phase::dead || (phase == ActorCell::Phase::closing && envelope->kind() != Envelope::Kind::stop)) {
-    std::unique_ptr<Envelope> rejected(envelope);
+    EnvelopePtr rejected(envelope);
     rejected->reject(cell);
     return false;
   }

@@ -23,7 +23,8 @@ SystemState::SystemState(System& system, asio::io_context* borrowed, unsigned th
     : owner(system),
       owned_context(borrowed ? nullptr : std::make_unique<asio::io_context>(static_cast<int>(thread_count))),
       context(borrowed ? *borrowed : *owned_context),
-      foreign(std::make_shared<ForeignQueue>(context)) {
+      foreign(std::make_shared<ForeignQueue>(context)),
+      timers(std::make_shared<TimerService>(context)) {
   if (borrowed) return;
   work.emplace(context.get_executor());
   running_threads = thread_count;
@@ -234,11 +235,16 @@ System::~System() {
   // finishing their handler) are waited for, and nothing of the actors reaches this System or its strands
   // afterwards. What could not stop through its mailbox dies here, without hooks.
   for (auto& cell : state.tracked_cells()) cell->close();
+  // 5. Timers still pending (tell_after to actors gone meanwhile, sleeps of coroutines outside the actors) end:
+  // sleeps complete with operation_aborted.
+  state.timers->close();
 }
 
 Registry& System::registry() noexcept { return state_->registry; }
 
 asio::io_context& System::context() noexcept { return state_->context; }
+
+Clock::time_point System::now() const noexcept { return state_->timers->now(); }
 
 unsigned System::thread_count() const noexcept { return static_cast<unsigned>(state_->threads.size()); }
 

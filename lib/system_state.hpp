@@ -1,5 +1,6 @@
 #pragma once
 
+#include "cokka/detail/timer_service.hpp"
 #include "cokka/registry.hpp"
 #include "cokka/system.hpp"
 #include "foreign_queue.hpp"
@@ -31,6 +32,7 @@ public:
   asio::io_context& context;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::shared_ptr<ForeignQueue> foreign;  ///< drains requested from outside the io_context
+  std::shared_ptr<TimerService> timers;   ///< every timer, tell_after and sleep of the System
   std::vector<std::thread> threads;
   std::atomic<unsigned> running_threads{0};
   Registry registry;

@@ -6,6 +6,7 @@
 #include <cokka/detail/actor_base.hpp>
 #include <cokka/detail/cell.hpp>
 #include <cokka/executor.hpp>
+#include <cokka/timers.hpp>
 
 #include <memory>
 #include <string_view>
@@ -50,6 +51,31 @@ public:
   ActorExecutor executor() const {
     auto& cell = bound();
     return ActorExecutor(cell.shared_from_this(), cell.epoch());
+  }
+
+  /// The actor's keyed timers (see Timers). Only on the actor's strand, in its handlers and hooks: elsewhere it
+  /// throws InvalidState (a timer is the actor's own state).
+  Timers timers() const {
+    auto& cell = bound();
+    if (detail::ActorCell::current() != &cell)
+      throw InvalidState("cokka: " + cell.description() +
+                         ".timers() used outside the actor's handlers; from elsewhere, send the actor a message "
+                         "(or use ActorRef::tell_after)");
+    return Timers(cell.timers());
+  }
+
+  /// cokka::sleep_until on the actor's System; a handler without an executor of its own completes on the actor's
+  /// executor. In a coroutine handler it suspends the handler: the actor handles nothing else meanwhile.
+  template <class CompletionToken>
+  auto sleep_until(Clock::time_point at, CompletionToken&& token) const {
+    return detail::async_sleep_until(detail::timer_service(system()), at, executor(),
+                                     std::forward<CompletionToken>(token));
+  }
+
+  /// sleep_until(now + duration, token) (see sleep_until).
+  template <class CompletionToken>
+  auto sleep_for(Clock::duration duration, CompletionToken&& token) const {
+    return sleep_until(Clock::now() + duration, std::forward<CompletionToken>(token));
   }
 
   /// `urn:uuid:<uuid4>`, unique per actor.

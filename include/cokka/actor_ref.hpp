@@ -7,6 +7,7 @@
 #include <cokka/future.hpp>
 #include <cokka/message.hpp>
 #include <cokka/promise.hpp>
+#include <cokka/timers.hpp>
 
 #include <chrono>
 #include <concepts>
@@ -58,6 +59,15 @@ public:
     auto& cell = checked();  // before the envelope exists: an empty ref must not leak it
     auto* envelope = new detail::TellEnvelope(Message(std::forward<M>(message)));
     if (!detail::try_enqueue(cell, envelope)) std::rethrow_exception(detail::not_found_error(cell));
+  }
+
+  /// Tells `message` after `delay` (zero or negative: at the next tick), from anywhere. The returned Cancellation
+  /// prevents the delivery while it has not begun. Throws ActorDeadError now when the actor is dead; when it
+  /// dies before the delivery, the message is dropped (never an exception on an io thread).
+  template <class M>
+  Cancellation tell_after(Clock::duration delay, M&& message) const {
+    auto& cell = checked();
+    return detail::tell_after(cell, delay, Message(std::forward<M>(message)));
   }
 
   /// Sends `message` now and returns the future reply. The handler's return value, converted to `R`, completes

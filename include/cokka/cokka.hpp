@@ -4,6 +4,7 @@
 
 #include <cokka/actor.hpp>
 #include <cokka/actor_ref.hpp>
+#include <cokka/clock.hpp>
 #include <cokka/debug.hpp>
 #include <cokka/errors.hpp>
 #include <cokka/executor.hpp>
@@ -16,3 +17,4 @@
 #include <cokka/reflect.hpp>
 #include <cokka/registry.hpp>
 #include <cokka/system.hpp>
+#include <cokka/timers.hpp>

@@ -8,6 +8,7 @@
 #include <cokka/detail/cell.hpp>
 #include <cokka/detail/type_name.hpp>
 #include <cokka/registry.hpp>
+#include <cokka/timers.hpp>
 
 #include <asio/io_context.hpp>
 
@@ -84,6 +85,9 @@ public:
   /// Number of threads this system runs (0 when it borrows the caller's io_context).
   unsigned thread_count() const noexcept;
 
+  /// Now, on the clock of the System's timers (the reference for tell_after, timers() and sleeps).
+  Clock::time_point now() const noexcept;
+
 private:
   friend struct detail::SystemAccess;
 
@@ -105,5 +109,16 @@ private:
 
   std::unique_ptr<detail::SystemState> state_;
 };
+
+template <class CompletionToken>
+auto sleep_until(System& system, Clock::time_point at, CompletionToken&& token) {
+  return detail::async_sleep_until(detail::timer_service(system), at, system.context().get_executor(),
+                                   std::forward<CompletionToken>(token));
+}
+
+template <class CompletionToken>
+auto sleep_for(System& system, Clock::duration duration, CompletionToken&& token) {
+  return sleep_until(system, system.now() + duration, std::forward<CompletionToken>(token));
+}
 
 }  // namespace cokka

@@ -2,6 +2,7 @@
 
 #include <cokka/detail/actor_base.hpp>
 #include <cokka/detail/envelope.hpp>
+#include <cokka/detail/gate.hpp>
 #include <cokka/detail/mpsc_queue.hpp>
 
 #include <asio/cancellation_signal.hpp>
@@ -33,6 +34,7 @@ namespace cokka::detail {
 
 class SystemState;
 class ActorCell;
+class ActorTimers;
 
 /// The thread's "actor under construction" mark, set by System::start around the constructor.
 ActorCell*& constructing_cell_slot() noexcept;
@@ -89,18 +91,9 @@ public:
   /// A thread's permission to touch the cell's strand, its System and (on the strand) its object. ~System
   /// closes the gate of every cell and waits until no thread holds an entry; from then on entries are refused,
   /// so nothing reaches a destroyed System or io_context. A refused entry is false.
-  class Entry {
+  class Entry : public Gate::Entry {
   public:
-    explicit Entry(const ActorCell& cell) noexcept
-        : cell_(&cell), open_((cell.gate_.fetch_add(1) & gate_closed) == 0) {}
-    Entry(const Entry&) = delete;
-    Entry& operator=(const Entry&) = delete;
-    ~Entry() { cell_->gate_.fetch_sub(1, std::memory_order_release); }
-    explicit operator bool() const noexcept { return open_; }
-
-  private:
-    const ActorCell* cell_;
-    bool open_;
+    explicit Entry(const ActorCell& cell) noexcept : Gate::Entry(cell.gate_) {}
   };
 
   /// Queues `envelope` (ownership passes to the mailbox). On a dead actor it is abandoned at once.
@@ -138,6 +131,10 @@ public:
   /// work_finished, or until ~System, which releases what is still counted. Any thread.
   void work_started() const noexcept;
   void work_finished() const noexcept;
+
+  /// The actor's keyed timers (on the strand; made on first use).
+  ActorTimers& timers();
+  ActorTimers* timers_if_any() noexcept { return timers_.get(); }
 
   /// What the actor is doing, as cokka::debug reports it. Any thread may read it while the actor runs.
   struct Activity {
@@ -184,7 +181,6 @@ private:
   template <class Function>
   friend struct StrandCall;
   enum class Stage : std::uint8_t { idle, starting, handling, stopping, failing };
-  static constexpr std::uint32_t gate_closed = 0x8000'0000u;
 
   void schedule(bool run_here = false) noexcept;
   void schedule_from_pump() noexcept;
@@ -221,8 +217,8 @@ private:
   std::atomic<std::uint64_t> pushed_{0};
   std::atomic<std::uint64_t> popped_{0};  // written by the one consumer only
   std::atomic<bool> scheduled_{true};     // System::start owns the mailbox until schedule_start()
-  std::unique_ptr<Envelope> start_;       // on_start, handled before the queue
-  mutable std::atomic<std::uint32_t> gate_{0};  // threads holding an Entry, plus gate_closed
+  EnvelopePtr start_;       // on_start, handled before the queue
+  Gate gate_;
   std::atomic<bool> discarding_{false};         // one consumer at a time after close (discard_after_close)
   mutable std::atomic<std::uint32_t> tracked_work_{0};  // outstanding work counted for tracked executors
   std::atomic<const char*> handling_{nullptr};
@@ -238,7 +234,8 @@ private:
   std::uint64_t epoch_ = 1;                       // on the strand
   std::atomic<std::uint64_t> discard_below_{1};   // epochs below it are over
   std::unique_ptr<ActorBase> object_;
-  std::unique_ptr<Envelope> current_;
+  EnvelopePtr current_;
+  std::unique_ptr<ActorTimers> timers_;  // on the strand; ended when the actor dies
   asio::cancellation_signal cancel_;
   // The registry's start-ordered list (guarded by the registry's mutex).
   ActorCell* registry_prev_ = nullptr;

@@ -101,6 +101,7 @@ public:
     ask,    ///< a handler whose failure goes to the asker
     tell,   ///< a handler whose failure stops the actor
     stop,   ///< the poison pill
+    timer,  ///< a timer's message (TimerNode): a tell, delivered only while its timer is current
   };
 
   explicit Envelope(Kind kind) noexcept : kind_(kind) {}
@@ -121,9 +122,17 @@ public:
   /// What is being handled (message type or proxied member), for logs and debug dumps. Static storage: the
   /// text outlives the envelope, so a debug dump may read it from another thread after the envelope is gone.
   virtual const char* describe() const noexcept;
+  /// Ends the mailbox's ownership (deletes the envelope; a timer's envelope may be shared, see TimerNode).
+  virtual void dispose() noexcept { delete this; }
 
 private:
   Kind kind_;
 };
+
+/// Deletes an envelope the way its owner must: through dispose().
+struct EnvelopeDelete {
+  void operator()(Envelope* envelope) const noexcept { envelope->dispose(); }
+};
+using EnvelopePtr = std::unique_ptr<Envelope, EnvelopeDelete>;
 
 }  // namespace cokka::detail
