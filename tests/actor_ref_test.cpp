@@ -6,6 +6,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
+#include <asio/post.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/use_future.hpp>
 #include <doctest/doctest.h>
@@ -57,6 +58,51 @@ TEST_CASE("ask converts the reply to R, or fails with BadReplyType naming both t
     CHECK(what.find("int") != std::string::npos);
   }
   CHECK(echo.is_alive());
+}
+
+namespace {
+// Replies with C strings, the way a first actor is usually written.
+struct Greeter : cokka::Actor<Greeter> {
+  const char* on_receive(cokka::Message& msg) {
+    auto& text = msg.as<std::string>();
+    if (text == "null") return nullptr;
+    if (text != "who") last_ = text;
+    return last_.c_str();  // copied into the reply before the next message can change last_
+  }
+  std::string last_ = "nobody";
+};
+
+struct CoroutinePong : cokka::Actor<CoroutinePong> {
+  asio::awaitable<const char*> on_receive(cokka::Message& msg) {
+    const bool null = msg.as<std::string>() == "null";
+    co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+    co_return null ? nullptr : "pong";
+  }
+};
+}  // namespace
+
+TEST_CASE("string literals are sent as std::string, C-string replies arrive as std::string") {
+  cokka::System system(cokka::threads{2});
+  auto greeter = system.start<Greeter>();
+  greeter.tell("Bob");
+  CHECK(greeter.ask<std::string>("who").get(5s) == "Bob");
+  CHECK(greeter.ask("who").get(5s).is<std::string>());  // the reply as it is: a std::string
+
+  auto pong = system.start<CoroutinePong>();
+  CHECK(pong.ask<std::string>("ping").get(5s) == "pong");
+}
+
+TEST_CASE("a handler replying a null char pointer fails the ask with InvalidState, the actor lives on") {
+  cokka::System system(cokka::threads{2});
+  auto greeter = system.start<Greeter>();
+  auto plain = greeter.ask<std::string>("null");
+  CHECK_THROWS_AS(plain.get(5s), cokka::InvalidState);
+  CHECK(greeter.ask<std::string>("who").get(5s) == "nobody");
+
+  auto pong = system.start<CoroutinePong>();
+  auto coroutine = pong.ask<std::string>("null");
+  CHECK_THROWS_AS(coroutine.get(5s), cokka::InvalidState);
+  CHECK(pong.ask<std::string>("ping").get(5s) == "pong");
 }
 
 TEST_CASE("ask with a timeout throws Timeout, the next ask still gets its reply") {

@@ -63,9 +63,12 @@ public:
   /// Sends `message` now and returns the future reply. The handler's return value, converted to `R`, completes
   /// the future; if it is not an `R` the future fails with BadReplyType. If the handler throws, the future
   /// fails with that exception and the actor lives on. On a dead actor the future fails with ActorDeadError.
-  /// `R = Message` gives the reply as it is; `R = void` ignores it.
+  /// `R = Message` gives the reply as it is; `R = void` ignores it. A C string (`"pong"`) arrives as a
+  /// std::string, so `ask<const char*>` fails to compile.
   template <class R = Message, class M>
   Future<R> ask(M&& message) const {
+    static_assert(!detail::is_c_string<R>,
+                  "cokka::ActorRef::ask<R>: a C-string reply arrives as a std::string, so ask<std::string>");
     auto& cell = checked();
     Promise<R> promise(detail::ProducerKey{}, cell);
     auto future = promise.get_future();

@@ -47,6 +47,19 @@ asio::awaitable<Message> box_reply(asio::awaitable<T> coroutine) {
 #pragma GCC diagnostic pop
 #endif
 
+/// Completes `done` with `value` as the reply. Boxing may throw (a null C string, a failed allocation, a
+/// throwing move): that fails the handler instead of escaping from co_spawn's completion into the io thread.
+template <class T>
+void reply_with(CoroutineDone& done, T&& value) noexcept {
+  Message reply;
+  try {
+    reply = Message(std::forward<T>(value));
+  } catch (...) {
+    return done(std::current_exception(), Message{});
+  }
+  done(nullptr, std::move(reply));
+}
+
 // co_spawn runs the handler's own coroutine: a second coroutine layer that boxes the value would cost every
 // coroutine handler a frame, and every failing one a rethrow (measured: the largest cost of ~System with
 // thousands of waiting handlers).
@@ -65,7 +78,7 @@ void PendingCoroutine::spawn_awaitable(void* coroutine, const asio::any_io_execu
                      if (error)
                        done(std::move(error), Message{});
                      else
-                       done(nullptr, Message(std::move(value)));
+                       reply_with(done, std::move(value));
                    }));
   } else {
     asio::co_spawn(executor, box_reply(std::move(awaitable)),
