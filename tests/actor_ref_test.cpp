@@ -105,6 +105,50 @@ TEST_CASE("a handler replying a null char pointer fails the ask with InvalidStat
   CHECK(pong.ask<std::string>("ping").get(5s) == "pong");
 }
 
+namespace {
+/// Asks `echo` for `sent` as an R and returns the BadReplyType text ("" when the ask succeeded).
+template <class R, class M>
+std::string refusal(const cokka::ActorRef<Echo>& echo, M sent) {
+  auto reply = echo.ask<R>(sent);
+  try {
+    reply.get(5s);
+  } catch (const cokka::BadReplyType& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("ask<R> of a number of another type converts it when every value of that type is an R") {
+  cokka::System system(cokka::threads{2});
+  auto echo = system.start<Echo>();
+  CHECK(echo.ask<long>(-5).get(5s) == -5L);                                     // int -> long
+  CHECK(echo.ask<long long>(5u).get(5s) == 5LL);                                // unsigned -> wider signed
+  CHECK(echo.ask<unsigned long>(static_cast<unsigned short>(7)).get(5s) == 7ul);  // unsigned -> wider unsigned
+  CHECK(echo.ask<int>(static_cast<signed char>(-3)).get(5s) == -3);              // int8_t is a number
+  CHECK(echo.ask<double>(-7).get(5s) == -7.0);                                  // int -> double: 31 <= 53 bits
+  CHECK(echo.ask<float>(static_cast<short>(300)).get(5s) == 300.0f);           // short -> float: 15 <= 24 bits
+  CHECK(echo.ask<double>(1.5f).get(5s) == 1.5);                                 // float -> double
+  CHECK(echo.ask<long double>(0.25).get(5s) == 0.25L);                          // double -> long double
+}
+
+TEST_CASE("ask<R> refuses conversions that could lose a value with BadReplyType naming both types") {
+  cokka::System system(cokka::threads{2});
+  auto echo = system.start<Echo>();
+  CHECK(refusal<int>(echo, 5L) == "cokka: ask<int> got a reply of type long");              // narrowing
+  CHECK(refusal<unsigned>(echo, 5) == "cokka: ask<unsigned int> got a reply of type int");  // signed -> unsigned
+  CHECK(refusal<unsigned long>(echo, 5L) == "cokka: ask<unsigned long> got a reply of type long");
+  CHECK(refusal<float>(echo, 5) == "cokka: ask<float> got a reply of type int");            // 31 > 24 bits
+  CHECK(refusal<double>(echo, 5LL) == "cokka: ask<double> got a reply of type long long");  // 63 > 53 bits
+  CHECK(refusal<float>(echo, 0.5) == "cokka: ask<float> got a reply of type double");       // narrowing
+  CHECK(refusal<int>(echo, 2.0) == "cokka: ask<int> got a reply of type double");           // floating -> integer
+  CHECK(refusal<bool>(echo, 1) == "cokka: ask<bool> got a reply of type int");              // integer -> bool
+  CHECK(refusal<int>(echo, true) == "cokka: ask<int> got a reply of type bool");            // bool is no number
+  CHECK(refusal<int>(echo, 'a') == "cokka: ask<int> got a reply of type char");             // nor is a character
+  CHECK(refusal<long>(echo, std::string("5")) == "cokka: ask<long> got a reply of type std::string");
+  CHECK(echo.is_alive());
+}
+
 TEST_CASE("ask with a timeout throws Timeout, the next ask still gets its reply") {
   test::Gate gate;
   cokka::System system(cokka::threads{2});

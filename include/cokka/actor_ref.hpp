@@ -60,9 +60,14 @@ public:
     if (!detail::try_enqueue(cell, envelope)) std::rethrow_exception(detail::not_found_error(cell));
   }
 
-  /// Sends `message` now and returns the future reply. The handler's return value, converted to `R`, completes
-  /// the future; if it is not an `R` the future fails with BadReplyType. If the handler throws, the future
-  /// fails with that exception and the actor lives on. On a dead actor the future fails with ActorDeadError.
+  /// Sends `message` now and returns the future reply. The handler's return value completes the future when
+  /// it is an `R`, or a number whose every value is exactly an `R`: an integer to an integer with at least as
+  /// many value bits, never signed to unsigned (`int` to `long`, `unsigned` to `long long`); an integer to a
+  /// floating-point type with at least as many mantissa bits (`int` to `double`, not to `float`); a
+  /// floating-point type to a wider one (`float` to `double`). bool and characters are not numbers here.
+  /// Any other reply fails the future with BadReplyType naming both types (`ask<int>` of a `long`, `ask<bool>`
+  /// of an `int`). If the handler throws, the future fails with that exception and the actor lives on. On a
+  /// dead actor the future fails with ActorDeadError.
   /// `R = Message` gives the reply as it is; `R = void` ignores it. A C string (`"pong"`) arrives as a
   /// std::string, so `ask<const char*>` fails to compile.
   template <class R = Message, class M>
