@@ -1,4 +1,5 @@
 // Actor hooks, one message at a time, coroutine handlers, and the failure rules (design.md sections 3 and 5).
+#include "log_capture.hpp"
 #include "support.hpp"
 
 #include <cokka/cokka.hpp>
@@ -382,6 +383,74 @@ TEST_CASE("an actor without on_receive logs unexpected messages and replies void
   CHECK_NOTHROW(actor.ask<void>(1).get(5s));
   CHECK_THROWS_AS(actor.ask<int>(1).get(5s), cokka::BadReplyType);
   CHECK(actor.is_alive());
+}
+
+namespace {
+// A class: the hooks are protected, which is enough for cokka (System::start derives from the actor).
+class ProtectedHooks : public cokka::Actor<ProtectedHooks> {
+public:
+  explicit ProtectedHooks(test::Journal& journal) : journal_(journal) {}
+
+protected:
+  void on_start() { journal_.add("start"); }
+  std::string on_receive(cokka::Message& msg) {
+    if (msg.is<int>()) throw std::runtime_error("told an int");
+    return "re: " + msg.as<std::string>();
+  }
+  void on_stop() { journal_.add("stop"); }
+  void on_failure(std::exception_ptr) { journal_.add("failure"); }
+
+private:
+  test::Journal& journal_;
+};
+}  // namespace
+
+TEST_CASE("protected hooks run like public ones") {
+  test::Journal journal;
+  cokka::System system(cokka::threads{2});
+  auto stopped = system.start<ProtectedHooks>(journal);
+  CHECK(stopped.ask<std::string>("x").get(5s) == "re: x");
+  CHECK(stopped.stop());
+  auto failed = system.start<ProtectedHooks>(journal);
+  failed.tell(1);
+  failed.stop_async().get(5s);  // true or false: the failure may already have killed it
+  CHECK(journal.events() == std::vector<std::string>{"start", "stop", "start", "failure"});
+}
+
+namespace {
+// Members that look like hooks the actor lacks: logged, never called.
+struct Misspelt : cokka::Actor<Misspelt> {
+  int on_recieve(cokka::Message&) { return 1; }
+
+private:
+  void onStart() {}
+};
+// `receive` would look like on_receive, but the actor has on_receive: nothing to warn about.
+struct BothNames : cokka::Actor<BothNames> {
+  int on_receive(cokka::Message& msg) { return receive(msg.as<int>()); }
+  int receive(int n) { return n + 1; }
+};
+}  // namespace
+
+TEST_CASE("members that look like a hook the actor lacks are logged once per actor type at start") {
+  test::LogCapture capture(spdlog::level::warn);
+  cokka::System system(cokka::threads{1});
+  auto first = system.start<Misspelt>();
+  system.start<Misspelt>();
+  const auto records = capture.find(spdlog::level::warn, "looks like the hook");
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].text ==
+        "(anonymous namespace)::Misspelt has a member on_recieve that looks like the hook on_receive, which it does "
+        "not have: cokka finds hooks by their exact names only, so on_recieve never runs as a hook");
+  CHECK(records[1].text.starts_with("(anonymous namespace)::Misspelt has a member onStart that looks like the hook "
+                                    "on_start"));
+  // Not a hook indeed: the message is unexpected and the ask gets a void reply.
+  CHECK_NOTHROW(first.ask<void>(1).get(5s));
+  CHECK(capture.count(spdlog::level::warn, "Unexpected message received by") == 1);
+
+  auto both = system.start<BothNames>();
+  CHECK(both.ask<int>(1).get(5s) == 2);
+  CHECK(capture.count(spdlog::level::warn, "BothNames") == 0);
 }
 
 TEST_CASE("actor objects are made only by System::start") {
