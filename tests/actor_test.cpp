@@ -286,6 +286,38 @@ TEST_CASE("coroutine handlers reply void, move-only and not default-constructibl
 }
 
 namespace {
+// An on_receive coroutine whose reply type has no default constructor, awaited by another actor's coroutine.
+struct NoDefaultMaker : cokka::Actor<NoDefaultMaker> {
+  asio::awaitable<NoDefault> on_receive(cokka::Message& msg) {
+    const int n = msg.as<int>();
+    co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+    if (n < 0) throw std::invalid_argument("negative");
+    co_return NoDefault(n);
+  }
+};
+
+struct NoDefaultAsker : cokka::Actor<NoDefaultAsker> {
+  explicit NoDefaultAsker(cokka::ActorRef<NoDefaultMaker> maker) : maker_(std::move(maker)) {}
+  asio::awaitable<int> on_receive(cokka::Message& msg) {
+    NoDefault made = co_await maker_.ask<NoDefault>(msg.as<int>(), asio::use_awaitable);
+    co_return made.value;
+  }
+  cokka::ActorRef<NoDefaultMaker> maker_;
+};
+}  // namespace
+
+TEST_CASE("a coroutine on_receive replies a T without a default constructor, another coroutine co_awaits it") {
+  cokka::System system(cokka::threads{2});
+  auto maker = system.start<NoDefaultMaker>();
+  auto asker = system.start<NoDefaultAsker>(maker);
+  CHECK(maker.ask<NoDefault>(4).get(5s).value == 4);
+  CHECK(asker.ask<int>(5).get(5s) == 5);
+  auto failed = asker.ask<int>(-1);
+  CHECK_THROWS_WITH_AS(failed.get(5s), "negative", std::invalid_argument);
+  CHECK(asker.ask<int>(6).get(5s) == 6);
+}
+
+namespace {
 struct CoroutineHooks : cokka::Actor<CoroutineHooks> {
   explicit CoroutineHooks(test::Journal& journal) : journal_(journal) {}
   asio::awaitable<void> on_start() {
