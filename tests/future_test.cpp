@@ -175,6 +175,28 @@ TEST_CASE("async_wait works with use_future, as_tuple and a plain callback") {
 }
 //! [completion_tokens]
 
+//! [as_tuple]
+TEST_CASE("as_tuple(use_awaitable) hands a failure over as a value: no try block (redirect_error does not compile)") {
+  asio::io_context io;
+  cokka::Promise<int> promise;
+  auto future = promise.get_future();
+  promise.set_exception(std::make_exception_ptr(cokka::Timeout("too late")));
+  std::string failure;
+  auto waiter = [&]() -> asio::awaitable<void> {
+    auto [error, value] = co_await future.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+    if (!error) co_return;
+    try {
+      std::rethrow_exception(error);
+    } catch (const cokka::Timeout& e) {
+      failure = e.what();
+    }
+  };
+  asio::co_spawn(io, waiter(), asio::detached);
+  io.run();
+  CHECK(failure == "too late");
+}
+//! [as_tuple]
+
 namespace {
 // Asio passes a value next to every error, and there is no NoDefault to pass.
 struct NoDefault {

@@ -89,7 +89,10 @@ public:
   }
 
   /// Sends `message` and completes `token` (any Asio completion token: asio::use_awaitable, asio::use_future,
-  /// a callback `void(std::exception_ptr, R)`, ...) with the reply, on the token's executor.
+  /// a callback `void(std::exception_ptr, R)`, ...) with the reply, on the token's executor. Failures arrive
+  /// as the exception_ptr (thrown by use_awaitable); to look at them without a try block use
+  /// `asio::experimental::as_tuple(asio::use_awaitable)`. `asio::redirect_error` fails to compile (see
+  /// Future::async_wait).
   template <class R = Message, class M, class CompletionToken>
     requires(!detail::is_duration<std::decay_t<CompletionToken>>)
   auto ask(M&& message, CompletionToken&& token) const {

@@ -80,8 +80,15 @@ public:
   /// For a `T` without a default constructor the signature is `void(std::exception_ptr, std::optional<T>)`,
   /// the optional empty on error (Asio passes a value next to every error); `asio::use_awaitable` still gives
   /// the `T` itself, since an error throws there instead.
+  /// `asio::redirect_error` fails to compile: it only redirects an error_code, so the exception would still
+  /// be thrown; `asio::experimental::as_tuple(asio::use_awaitable)` gives `std::tuple<std::exception_ptr, T>`.
   template <class CompletionToken>
   auto async_wait(CompletionToken&& token) const {
+    static_assert(!detail::is_redirect_error<std::decay_t<CompletionToken>>,
+                  "cokka: asio::redirect_error does not catch cokka's failures (they complete with a "
+                  "std::exception_ptr, not an error_code, so the error_code stays at success and the exception is "
+                  "still thrown); use asio::experimental::as_tuple(asio::use_awaitable), which gives a "
+                  "std::tuple<std::exception_ptr, T>");
     if constexpr (!std::is_void_v<T> && !std::is_default_constructible_v<T> &&
                   detail::is_use_awaitable<std::decay_t<CompletionToken>>)
       return detail::unwrap_wait(initiate_wait(std::forward<CompletionToken>(token)));

@@ -11,6 +11,7 @@
 #include <asio/error.hpp>
 #include <asio/execution/outstanding_work.hpp>
 #include <asio/prefer.hpp>
+#include <asio/redirect_error.hpp>
 #include <asio/system_error.hpp>
 #include <asio/system_executor.hpp>
 #include <asio/use_awaitable.hpp>
@@ -23,6 +24,11 @@
 #include <type_traits>
 
 namespace cokka::detail {
+
+template <class Token>
+inline constexpr bool is_redirect_error = false;
+template <class Token>
+inline constexpr bool is_redirect_error<asio::redirect_error_t<Token>> = true;
 
 template <class Token>
 inline constexpr bool is_use_awaitable = false;
