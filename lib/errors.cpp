@@ -1,4 +1,5 @@
 #include "cokka/detail/type_name.hpp"
+#include "cokka/errors.hpp"
 
 #include <cxxabi.h>
 
@@ -18,5 +19,7 @@ std::string demangle(const std::type_info& type) {
     name.replace(pos, long_string.size(), "std::string");
   return name;
 }
+
+std::string describe_error(const std::exception& error) { return demangle(typeid(error)) + ": " + error.what(); }
 
 }  // namespace cokka::detail

@@ -1,6 +1,6 @@
 #include "log.hpp"
 
-#include "cokka/detail/type_name.hpp"
+#include "cokka/errors.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 
@@ -61,7 +61,7 @@ std::string describe_exception(const std::exception_ptr& error) {
   try {
     std::rethrow_exception(error);
   } catch (const std::exception& e) {
-    return demangle(typeid(e)) + ": " + e.what();
+    return describe_error(e);
   } catch (...) {
     return "an exception not derived from std::exception";
   }

@@ -21,6 +21,9 @@ public:
   const char* describe() const noexcept override { return message_.type_name().c_str(); }
   void fire() noexcept override;
   void abort() noexcept override { dispose(); }
+  /// Sent to, or queued in, an actor that died first: dropped, and a later cancel() finds nothing to prevent.
+  void reject(const ActorCell&) noexcept override { transition(State::fired, State::aborted); }
+  void abandon(const ActorCell&) noexcept override { transition(State::fired, State::aborted); }
 
   /// At delivery, on the target's strand: false when the timer was cancelled (the message is dropped).
   virtual bool accept(ActorCell& cell) noexcept;

@@ -100,15 +100,15 @@ void TimerWheel::advance(std::uint64_t tick, TimerList& due) noexcept {
       }
       occupied_[0] &= ~(std::uint64_t{1} << slot);
     }
-    // Skip to the next occupied slot of this block, or to the next block.
-    const auto later = slot == slot_mask ? 0 : occupied_[0] & (~std::uint64_t{0} << (slot + 1));
-    const auto next = later ? base_ - slot + static_cast<std::uint64_t>(std::countr_zero(later)) : (base_ | slot_mask) + 1;
-    if (next > tick) {
+    // On to the next tick with work (a due slot, or a cascade of an occupied slot): the ticks in between would
+    // find empty slots, and skipping them skips no cascade that moves a node.
+    ++base_;
+    const auto next = next_tick();
+    if (!next || *next > tick) {
       base_ = tick + 1;
-      // Landing inside a block skips nothing: its level-0 slots before `next` are empty, and its cascade is done.
       return;
     }
-    base_ = next;
+    base_ = *next;
   }
 }
 

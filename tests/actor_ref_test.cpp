@@ -6,6 +6,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
+#include <asio/post.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/use_future.hpp>
 #include <doctest/doctest.h>
@@ -56,6 +57,95 @@ TEST_CASE("ask converts the reply to R, or fails with BadReplyType naming both t
     CHECK(what.find("std::string") != std::string::npos);
     CHECK(what.find("int") != std::string::npos);
   }
+  CHECK(echo.is_alive());
+}
+
+namespace {
+// Replies with C strings, the way a first actor is usually written.
+struct Greeter : cokka::Actor<Greeter> {
+  const char* on_receive(cokka::Message& msg) {
+    auto& text = msg.as<std::string>();
+    if (text == "null") return nullptr;
+    if (text != "who") last_ = text;
+    return last_.c_str();  // copied into the reply before the next message can change last_
+  }
+  std::string last_ = "nobody";
+};
+
+struct CoroutinePong : cokka::Actor<CoroutinePong> {
+  asio::awaitable<const char*> on_receive(cokka::Message& msg) {
+    const bool null = msg.as<std::string>() == "null";
+    co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+    co_return null ? nullptr : "pong";
+  }
+};
+}  // namespace
+
+TEST_CASE("string literals are sent as std::string, C-string replies arrive as std::string") {
+  cokka::System system(cokka::threads{2});
+  auto greeter = system.start<Greeter>();
+  greeter.tell("Bob");
+  CHECK(greeter.ask<std::string>("who").get(5s) == "Bob");
+  CHECK(greeter.ask("who").get(5s).is<std::string>());  // the reply as it is: a std::string
+
+  auto pong = system.start<CoroutinePong>();
+  CHECK(pong.ask<std::string>("ping").get(5s) == "pong");
+}
+
+TEST_CASE("a handler replying a null char pointer fails the ask with InvalidState, the actor lives on") {
+  cokka::System system(cokka::threads{2});
+  auto greeter = system.start<Greeter>();
+  auto plain = greeter.ask<std::string>("null");
+  CHECK_THROWS_AS(plain.get(5s), cokka::InvalidState);
+  CHECK(greeter.ask<std::string>("who").get(5s) == "nobody");
+
+  auto pong = system.start<CoroutinePong>();
+  auto coroutine = pong.ask<std::string>("null");
+  CHECK_THROWS_AS(coroutine.get(5s), cokka::InvalidState);
+  CHECK(pong.ask<std::string>("ping").get(5s) == "pong");
+}
+
+namespace {
+/// Asks `echo` for `sent` as an R and returns the BadReplyType text ("" when the ask succeeded).
+template <class R, class M>
+std::string refusal(const cokka::ActorRef<Echo>& echo, M sent) {
+  auto reply = echo.ask<R>(sent);
+  try {
+    reply.get(5s);
+  } catch (const cokka::BadReplyType& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("ask<R> of a number of another type converts it when every value of that type is an R") {
+  cokka::System system(cokka::threads{2});
+  auto echo = system.start<Echo>();
+  CHECK(echo.ask<long>(-5).get(5s) == -5L);                                     // int -> long
+  CHECK(echo.ask<long long>(5u).get(5s) == 5LL);                                // unsigned -> wider signed
+  CHECK(echo.ask<unsigned long>(static_cast<unsigned short>(7)).get(5s) == 7ul);  // unsigned -> wider unsigned
+  CHECK(echo.ask<int>(static_cast<signed char>(-3)).get(5s) == -3);              // int8_t is a number
+  CHECK(echo.ask<double>(-7).get(5s) == -7.0);                                  // int -> double: 31 <= 53 bits
+  CHECK(echo.ask<float>(static_cast<short>(300)).get(5s) == 300.0f);           // short -> float: 15 <= 24 bits
+  CHECK(echo.ask<double>(1.5f).get(5s) == 1.5);                                 // float -> double
+  CHECK(echo.ask<long double>(0.25).get(5s) == 0.25L);                          // double -> long double
+}
+
+TEST_CASE("ask<R> refuses conversions that could lose a value with BadReplyType naming both types") {
+  cokka::System system(cokka::threads{2});
+  auto echo = system.start<Echo>();
+  CHECK(refusal<int>(echo, 5L) == "cokka: ask<int> got a reply of type long");              // narrowing
+  CHECK(refusal<unsigned>(echo, 5) == "cokka: ask<unsigned int> got a reply of type int");  // signed -> unsigned
+  CHECK(refusal<unsigned long>(echo, 5L) == "cokka: ask<unsigned long> got a reply of type long");
+  CHECK(refusal<float>(echo, 5) == "cokka: ask<float> got a reply of type int");            // 31 > 24 bits
+  CHECK(refusal<double>(echo, 5LL) == "cokka: ask<double> got a reply of type long long");  // 63 > 53 bits
+  CHECK(refusal<float>(echo, 0.5) == "cokka: ask<float> got a reply of type double");       // narrowing
+  CHECK(refusal<int>(echo, 2.0) == "cokka: ask<int> got a reply of type double");           // floating -> integer
+  CHECK(refusal<bool>(echo, 1) == "cokka: ask<bool> got a reply of type int");              // integer -> bool
+  CHECK(refusal<int>(echo, true) == "cokka: ask<int> got a reply of type bool");            // bool is no number
+  CHECK(refusal<int>(echo, 'a') == "cokka: ask<int> got a reply of type char");             // nor is a character
+  CHECK(refusal<long>(echo, std::string("5")) == "cokka: ask<long> got a reply of type std::string");
   CHECK(echo.is_alive());
 }
 

@@ -1,4 +1,5 @@
 // Actor hooks, one message at a time, coroutine handlers, and the failure rules (design.md sections 3 and 5).
+#include "log_capture.hpp"
 #include "support.hpp"
 
 #include <cokka/cokka.hpp>
@@ -285,6 +286,38 @@ TEST_CASE("coroutine handlers reply void, move-only and not default-constructibl
 }
 
 namespace {
+// An on_receive coroutine whose reply type has no default constructor, awaited by another actor's coroutine.
+struct NoDefaultMaker : cokka::Actor<NoDefaultMaker> {
+  asio::awaitable<NoDefault> on_receive(cokka::Message& msg) {
+    const int n = msg.as<int>();
+    co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+    if (n < 0) throw std::invalid_argument("negative");
+    co_return NoDefault(n);
+  }
+};
+
+struct NoDefaultAsker : cokka::Actor<NoDefaultAsker> {
+  explicit NoDefaultAsker(cokka::ActorRef<NoDefaultMaker> maker) : maker_(std::move(maker)) {}
+  asio::awaitable<int> on_receive(cokka::Message& msg) {
+    NoDefault made = co_await maker_.ask<NoDefault>(msg.as<int>(), asio::use_awaitable);
+    co_return made.value;
+  }
+  cokka::ActorRef<NoDefaultMaker> maker_;
+};
+}  // namespace
+
+TEST_CASE("a coroutine on_receive replies a T without a default constructor, another coroutine co_awaits it") {
+  cokka::System system(cokka::threads{2});
+  auto maker = system.start<NoDefaultMaker>();
+  auto asker = system.start<NoDefaultAsker>(maker);
+  CHECK(maker.ask<NoDefault>(4).get(5s).value == 4);
+  CHECK(asker.ask<int>(5).get(5s) == 5);
+  auto failed = asker.ask<int>(-1);
+  CHECK_THROWS_WITH_AS(failed.get(5s), "negative", std::invalid_argument);
+  CHECK(asker.ask<int>(6).get(5s) == 6);
+}
+
+namespace {
 struct CoroutineHooks : cokka::Actor<CoroutineHooks> {
   explicit CoroutineHooks(test::Journal& journal) : journal_(journal) {}
   asio::awaitable<void> on_start() {
@@ -382,6 +415,68 @@ TEST_CASE("an actor without on_receive logs unexpected messages and replies void
   CHECK_NOTHROW(actor.ask<void>(1).get(5s));
   CHECK_THROWS_AS(actor.ask<int>(1).get(5s), cokka::BadReplyType);
   CHECK(actor.is_alive());
+}
+
+namespace {
+// Hooks' hooks, made protected: enough for cokka (System::start derives from the actor).
+class ProtectedHooks : public Hooks {
+public:
+  using Hooks::Hooks;
+
+protected:
+  using Hooks::on_failure;
+  using Hooks::on_receive;
+  using Hooks::on_start;
+  using Hooks::on_stop;
+};
+}  // namespace
+
+TEST_CASE("protected hooks run like public ones") {
+  test::Journal journal;
+  cokka::System system(cokka::threads{2});
+  auto stopped = system.start<ProtectedHooks>(journal);
+  CHECK(stopped.ask<std::string>("x").get(5s) == "re: x");
+  CHECK(stopped.stop());
+  auto failed = system.start<ProtectedHooks>(journal);
+  failed.tell("throw");
+  failed.stop_async().get(5s);  // true or false: the failure may already have killed it
+  CHECK(journal.events() == std::vector<std::string>{"start", "msg x", "stop", "start", "failure handler failed"});
+}
+
+namespace {
+// Members that look like hooks the actor lacks: logged, never called.
+struct Misspelt : cokka::Actor<Misspelt> {
+  int on_recieve(cokka::Message&) { return 1; }
+
+private:
+  void onStart() {}
+};
+// `receive` would look like on_receive, but the actor has on_receive: nothing to warn about.
+struct BothNames : cokka::Actor<BothNames> {
+  int on_receive(cokka::Message& msg) { return receive(msg.as<int>()); }
+  int receive(int n) { return n + 1; }
+};
+}  // namespace
+
+TEST_CASE("members that look like a hook the actor lacks are logged once per actor type at start") {
+  test::LogCapture capture(spdlog::level::warn);
+  cokka::System system(cokka::threads{1});
+  auto first = system.start<Misspelt>();
+  system.start<Misspelt>();
+  const auto records = capture.find(spdlog::level::warn, "looks like the hook");
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].text ==
+        "(anonymous namespace)::Misspelt has a member on_recieve that looks like the hook on_receive, which it does "
+        "not have: cokka finds hooks by their exact names only, so on_recieve never runs as a hook");
+  CHECK(records[1].text.starts_with("(anonymous namespace)::Misspelt has a member onStart that looks like the hook "
+                                    "on_start"));
+  // Not a hook indeed: the message is unexpected and the ask gets a void reply.
+  CHECK_NOTHROW(first.ask<void>(1).get(5s));
+  CHECK(capture.count(spdlog::level::warn, "Unexpected message received by") == 1);
+
+  auto both = system.start<BothNames>();
+  CHECK(both.ask<int>(1).get(5s) == 2);
+  CHECK(capture.count(spdlog::level::warn, "BothNames") == 0);
 }
 
 TEST_CASE("actor objects are made only by System::start") {

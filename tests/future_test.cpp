@@ -18,6 +18,7 @@
 
 #include <coroutine>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -173,6 +174,86 @@ TEST_CASE("async_wait works with use_future, as_tuple and a plain callback") {
   runner.join();
 }
 //! [completion_tokens]
+
+//! [as_tuple]
+TEST_CASE("as_tuple(use_awaitable) hands a failure over as a value: no try block (redirect_error does not compile)") {
+  asio::io_context io;
+  cokka::Promise<int> promise;
+  auto future = promise.get_future();
+  promise.set_exception(std::make_exception_ptr(cokka::Timeout("too late")));
+  std::string failure;
+  auto waiter = [&]() -> asio::awaitable<void> {
+    auto [error, value] = co_await future.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+    if (!error) co_return;
+    try {
+      std::rethrow_exception(error);
+    } catch (const cokka::Timeout& e) {
+      failure = e.what();
+    }
+  };
+  asio::co_spawn(io, waiter(), asio::detached);
+  io.run();
+  CHECK(failure == "too late");
+}
+//! [as_tuple]
+
+namespace {
+// Asio passes a value next to every error, and there is no NoDefault to pass.
+struct NoDefault {
+  explicit NoDefault(int v) : value(v) {}
+  int value;
+};
+}  // namespace
+
+TEST_CASE("async_wait of a T without a default constructor: use_awaitable gives the T, other tokens an optional") {
+  asio::io_context io;
+  cokka::Promise<NoDefault> promise;
+  auto future = promise.get_future();
+  cokka::Promise<NoDefault> failing;
+  failing.set_exception(std::make_exception_ptr(std::invalid_argument("bad")));
+  auto failed = failing.get_future();
+
+  static_assert(std::is_same_v<decltype(future.async_wait(asio::use_awaitable)), asio::awaitable<NoDefault>>);
+  static_assert(std::is_same_v<decltype(future.async_wait(asio::use_future)), std::future<std::optional<NoDefault>>>);
+  int awaited = 0, tuple_value = 0;
+  std::string caught;
+  bool tuple_error_empty = false;
+  auto waiter = [&]() -> asio::awaitable<void> {
+    NoDefault got = co_await future.async_wait(asio::use_awaitable);
+    awaited = got.value;
+    try {
+      co_await failed.async_wait(asio::use_awaitable);
+    } catch (const std::invalid_argument& e) {
+      caught = e.what();
+    }
+    auto [error, value] = co_await future.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+    tuple_value = !error && value ? value->value : -1;
+    auto [failure, nothing] = co_await failed.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+    tuple_error_empty = failure && !nothing;
+  };
+  asio::co_spawn(io, waiter(), asio::detached);
+
+  std::optional<NoDefault> from_callback;
+  bool callback_error_empty = false;
+  future.async_wait(asio::bind_executor(io, [&](std::exception_ptr, std::optional<NoDefault> value) {
+    from_callback = std::move(value);
+  }));
+  failed.async_wait(asio::bind_executor(io, [&](std::exception_ptr error, std::optional<NoDefault> value) {
+    callback_error_empty = error && !value;
+  }));
+  std::future<std::optional<NoDefault>> std_future = future.async_wait(asio::use_future);
+
+  promise.set_value(NoDefault(7));
+  io.run();
+  CHECK(awaited == 7);
+  CHECK(caught == "bad");
+  CHECK(tuple_value == 7);
+  CHECK(tuple_error_empty);
+  REQUIRE(from_callback.has_value());
+  CHECK(from_callback->value == 7);
+  CHECK(callback_error_empty);
+  CHECK(std_future.get()->value == 7);
+}
 
 //! [cancel_wait]
 TEST_CASE("cancelling an async_wait ends only that wait, with operation_aborted") {

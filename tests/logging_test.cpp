@@ -9,6 +9,7 @@
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <sstream>
 #include <stdexcept>
 
 // Futures whose exception a check inspects are named variables. A temporary future dies while its exception
@@ -247,4 +248,34 @@ TEST_CASE("fmt formatters: ActorRef, Proxy (with its path), Message") {
   cokka::logger()->info("talking to {} via {}", player, proxy.track);
   // Info only: the player's own "Starting" record (debug) may come in meanwhile, from its io thread.
   CHECK(texts(capture.find(Level::info)) == std::vector<std::string>{"talking to " + name + " via Proxy of " + name + ".track"});
+}
+
+TEST_CASE("operator<< writes ActorRef, Proxy, Message and cokka errors as the formatters do") {
+  cokka::System system(cokka::threads{1});
+  auto player = system.start<logt::Player>();
+  auto proxy = player.proxy();
+  const auto name = to_string(player);
+  auto printed = [](const auto& value) {
+    std::ostringstream out;
+    out << value;
+    return out.str();
+  };
+  CHECK(printed(player) == name);
+  CHECK(printed(cokka::ActorRef<>()) == "(no actor)");
+  CHECK(printed(proxy.track) == "Proxy of " + name + ".track");
+  CHECK(printed(cokka::Message(logt::Boom{})) == "Message(logt::Boom)");
+  CHECK(printed(cokka::Message("text")) == "Message(std::string)");
+
+  CHECK(printed(cokka::Timeout("no result within 5 ms")) == "cokka::Timeout: no result within 5 ms");
+  CHECK(fmt::format("{}", cokka::BadReplyType("b")) == "cokka::BadReplyType: b");
+  try {
+    player.stop();
+    player.tell(1);
+    FAIL("no exception");
+  } catch (const cokka::Error& e) {  // printed by its dynamic type
+    CHECK(printed(e) == "cokka::ActorDeadError: " + name + " not found");
+  }
+  std::ostringstream chained;
+  chained << "asked " << player << " got " << cokka::Message(3);
+  CHECK(chained.str() == "asked " + name + " got Message(int)");
 }

@@ -74,3 +74,38 @@ TEST_CASE("an lvalue is copied, so sender and receiver share nothing") {
   msg.as<std::string>() += " and yours";
   CHECK(text == "mine");
 }
+
+TEST_CASE("a C string is held as a std::string, copied up to its null character") {
+  cokka::Message literal("Bob");
+  CHECK(literal.is<std::string>());
+  CHECK(literal.as<std::string>() == "Bob");
+  CHECK(literal.type_name() == "std::string");
+
+  char buffer[16] = "Ann";
+  const char* pointer = buffer;
+  cokka::Message from_pointer(pointer);
+  cokka::Message from_array(buffer);
+  buffer[0] = 'X';  // the messages hold copies, not the sender's buffer
+  CHECK(from_pointer.as<std::string>() == "Ann");
+  CHECK(from_array.as<std::string>() == "Ann");
+
+  const char unterminated[3] = {'a', 'b', 'c'};
+  CHECK(cokka::Message(unterminated).as<std::string>() == "abc");  // never read past the array
+
+  CHECK(cokka::Message(u8"text").as<std::u8string>() == u8"text");
+  CHECK(cokka::Message(L"wide").as<std::wstring>() == L"wide");
+}
+
+TEST_CASE("a null char pointer is not a message: InvalidState") {
+  const char* nothing = nullptr;
+  CHECK_THROWS_WITH_AS(cokka::Message{nothing}, "cokka: a null char pointer is not a string; send a std::string",
+                       cokka::InvalidState);
+}
+
+TEST_CASE("pointers to bytes stay pointers: signed and unsigned char are not characters") {
+  const unsigned char bytes[2] = {1, 2};
+  const unsigned char* pointer = bytes;
+  cokka::Message msg(pointer);
+  CHECK(msg.is<const unsigned char*>());
+  CHECK(msg.as<const unsigned char*>() == bytes);
+}

@@ -2,12 +2,15 @@
 #include <cokka/cokka.hpp>
 #include <cokka/proxy.hpp>
 
+#include "support.hpp"
+
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -145,6 +148,21 @@ struct ScientificCalculator : Calculator {
   double sqrt_of(double) { return 0; }
 };
 
+// C strings in and out: arguments, replies, coroutine replies, a field.
+struct Namer : cokka::Actor<Namer> {
+  void hold(test::Gate* gate) { gate->wait(); }
+  std::string greet(const std::string& who) { return "hi " + who; }
+  std::size_t length(const char* text) { return std::strlen(text); }  // takes the pointer itself
+  const char* kind() const { return "namer"; }
+  asio::awaitable<const char*> slow_kind() {
+    asio::steady_timer timer(co_await asio::this_coro::executor, 1ms);
+    co_await timer.async_wait(asio::use_awaitable);
+    co_return "slow namer";
+  }
+  std::string name;
+};
+COKKA_REFLECT(Namer, methods(hold, greet, length, kind, slow_kind), fields(name));
+
 }  // namespace proxy_test
 
 using namespace proxy_test;
@@ -160,6 +178,33 @@ TEST_SUITE("proxy") {
     CHECK(calc.add("con", std::string("cat")).get() == "concat");
     CHECK(calc.add(10).get() == 14);  // b defaulted: adds to the running value (4)
     CHECK(calc.value_ref().get() == 14);
+  }
+
+  TEST_CASE("C strings: arguments are kept as std::string, replies arrive as std::string") {
+    test::Gate gate;
+    cokka::System system(cokka::threads{2});
+    auto namer = system.start<Namer>().proxy();
+    CHECK(namer.greet("Bob").get(5s) == "hi Bob");
+
+    char buffer[16] = "Ann";
+    namer.hold.defer(&gate);
+    auto greeting = namer.greet(buffer);  // queued behind hold: the buffer changes before the call runs
+    std::strcpy(buffer, "changed");
+    gate.open();
+    CHECK(greeting.get(5s) == "hi Ann");
+
+    CHECK(namer.length("four").get(5s) == 4);  // a method taking a char pointer gets the pointer
+    auto kind = namer.kind();
+    static_assert(std::is_same_v<decltype(kind), cokka::Future<std::string>>);
+    CHECK(kind.get(5s) == "namer");
+    auto slow_kind = namer.slow_kind();
+    static_assert(std::is_same_v<decltype(slow_kind), cokka::Future<std::string>>);
+    CHECK(slow_kind.get(5s) == "slow namer");
+
+    namer.name.set(buffer).get(5s);
+    CHECK(namer.name().get(5s) == "changed");
+    const char* nothing = nullptr;
+    CHECK_THROWS_AS(namer.greet(nothing), cokka::InvalidState);
   }
 
   TEST_CASE("move-only arguments and results, void results") {

@@ -26,6 +26,11 @@ class System;
 /// - `on_stop()`: runs once after a stop; `on_failure(std::exception_ptr)`: runs instead when a tell's
 ///   handler threw. Exceptions from either are logged; the actor is dead anyway.
 ///
+/// A member named like a hook that cokka cannot call as that hook (private, or with other parameters, such as
+/// `on_receive(cokka::Message)` or `on_failure(const std::exception&)`) fails to compile with a sentence that
+/// names the signature. A member that looks like a missing hook (`on_recieve`, `onStart`, `receive`, ...) is
+/// logged at warning when the first actor of the type starts.
+///
 /// One message at a time: the next handler starts only after the current one, coroutine or not, finished.
 /// All hooks run on the actor's strand, so the actor's own state needs no lock.
 ///

@@ -70,12 +70,20 @@ public:
     return detail::tell_after(cell, delay, Message(std::forward<M>(message)));
   }
 
-  /// Sends `message` now and returns the future reply. The handler's return value, converted to `R`, completes
-  /// the future; if it is not an `R` the future fails with BadReplyType. If the handler throws, the future
-  /// fails with that exception and the actor lives on. On a dead actor the future fails with ActorDeadError.
-  /// `R = Message` gives the reply as it is; `R = void` ignores it.
+  /// Sends `message` now and returns the future reply. The handler's return value completes the future when
+  /// it is an `R`, or a number whose every value is exactly an `R`: an integer to an integer with at least as
+  /// many value bits, never signed to unsigned (`int` to `long`, `unsigned` to `long long`); an integer to a
+  /// floating-point type with at least as many mantissa bits (`int` to `double`, not to `float`); a
+  /// floating-point type to a wider one (`float` to `double`). bool and characters are not numbers here.
+  /// Any other reply fails the future with BadReplyType naming both types (`ask<int>` of a `long`, `ask<bool>`
+  /// of an `int`). If the handler throws, the future fails with that exception and the actor lives on. On a
+  /// dead actor the future fails with ActorDeadError.
+  /// `R = Message` gives the reply as it is; `R = void` ignores it. A C string (`"pong"`) arrives as a
+  /// std::string, so `ask<const char*>` fails to compile.
   template <class R = Message, class M>
   Future<R> ask(M&& message) const {
+    static_assert(!detail::is_c_string<R>,
+                  "cokka::ActorRef::ask<R>: a C-string reply arrives as a std::string, so ask<std::string>");
     auto& cell = checked();
     Promise<R> promise(detail::ProducerKey{}, cell);
     auto future = promise.get_future();
@@ -94,14 +102,24 @@ public:
   /// a callback `void(std::exception_ptr, R)`, ...) with the reply, on the token's executor. The message is
   /// sent when the operation is initiated, as Asio's operations start: at once for a callback or use_future,
   /// when first awaited for use_awaitable, when invoked for deferred; never if a lazy operation is dropped.
+  /// Failures arrive as the exception_ptr (thrown by use_awaitable); to look at them without a try block use
+  /// `asio::experimental::as_tuple(asio::use_awaitable)`. `asio::redirect_error` fails to compile (see
+  /// Future::async_wait).
   template <class R = Message, class M, class CompletionToken>
     requires(!detail::is_duration<std::decay_t<CompletionToken>>)
   auto ask(M&& message, CompletionToken&& token) const {
-    return asio::async_initiate<CompletionToken, typename detail::WaitSignature<R>::type>(
-        [](auto handler, const ActorRef& target, Message boxed) {
-          target.ask<R>(std::move(boxed)).async_wait(std::move(handler));
-        },
-        token, checked_ref(), Message(std::forward<M>(message)));
+    detail::reject_redirect_error<std::decay_t<CompletionToken>>();
+    auto initiate = [this](auto&& wait_token, Message boxed) {
+      return asio::async_initiate<decltype(wait_token), typename detail::WaitSignature<R>::type>(
+          [](auto handler, const ActorRef& target, Message send) {
+            target.ask<R>(std::move(send)).async_wait(std::move(handler));
+          },
+          wait_token, checked_ref(), std::move(boxed));
+    };
+    if constexpr (detail::unwraps_wait<R, std::decay_t<CompletionToken>>)
+      return detail::unwrap_wait(initiate(std::forward<CompletionToken>(token), Message(std::forward<M>(message))));
+    else
+      return initiate(std::forward<CompletionToken>(token), Message(std::forward<M>(message)));
   }
 
   /// Queues a stop behind the messages already waiting and returns a future that becomes `true` once the

@@ -2,6 +2,7 @@
 /// Every exception cokka throws derives from cokka::Error, itself a std::runtime_error.
 #pragma once
 
+#include <exception>
 #include <stdexcept>
 #include <string>
 
@@ -62,5 +63,10 @@ class InvalidState : public Error {
 public:
   using Error::Error;
 };
+
+namespace detail {
+/// "Type: what()", the way cokka's logs and formatters print an exception ("cokka::Timeout: no result ...").
+std::string describe_error(const std::exception& error);
+}  // namespace detail
 
 }  // namespace cokka

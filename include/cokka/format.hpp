@@ -1,19 +1,25 @@
 /// @file
-/// fmt formatters for cokka's types, so that fmt::format and spdlog print them as cokka's logs do:
+/// fmt formatters for cokka's types, so that fmt::format and spdlog print them as cokka's logs do, and
+/// `operator<<` writing the same text to a std::ostream:
 ///
 ///     spdlog::info("asking {}", ref);      // "asking app::Greeter (urn:uuid:...)"
 ///     spdlog::info("via {}", proxy);       // "via Proxy of app::Calculator (urn:uuid:...).playback"
 ///     spdlog::warn("dropped {}", message); // "dropped Message(app::Ping)"
+///     std::cerr << error;                  // "cokka::Timeout: no result within 100 ms"
 #pragma once
 
 #include <cokka/actor_ref.hpp>
 #include <cokka/detail/proxy_path.hpp>
+#include <cokka/errors.hpp>
 #include <cokka/message.hpp>
 
 #include <fmt/format.h>
 
+#include <concepts>
+#include <ostream>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 /// Formats an ActorRef as `to_string(ref)`: "Type (urn:uuid:...)", or "(no actor)" for an empty ref.
 template <class A>
@@ -53,3 +59,36 @@ struct fmt::formatter<cokka::Message> : fmt::formatter<std::string_view> {
     return fmt::formatter<std::string_view>::format("Message(" + message.type_name() + ")", context);
   }
 };
+
+/// Formats a cokka error (any type derived from cokka::Error) as "Type: what()", as cokka's logs print
+/// exceptions: "cokka::ActorDeadError: app::Greeter (urn:uuid:...) not found".
+template <class E>
+struct fmt::formatter<E, char, std::enable_if_t<std::is_base_of_v<cokka::Error, E>>> : fmt::formatter<std::string_view> {
+  /// Writes "<type>: <what()>" to `context`, the type being the error's dynamic type.
+  template <class FormatContext>
+  auto format(const cokka::Error& error, FormatContext& context) const -> decltype(context.out()) {
+    return fmt::formatter<std::string_view>::format(cokka::detail::describe_error(error), context);
+  }
+};
+
+namespace cokka {
+
+namespace detail {
+template <class T>
+inline constexpr bool is_formatted_by_cokka = std::derived_from<T, Error> || std::same_as<T, Message>;
+template <class A>
+inline constexpr bool is_formatted_by_cokka<ActorRef<A>> = true;
+template <class X>
+inline constexpr bool is_formatted_by_cokka<Proxy<X>> = true;
+}  // namespace detail
+
+/// Writes `value` (an ActorRef, a Proxy, a Message or a cokka error) to `out` as the formatters above print
+/// it, so `std::cout << ref` works like `fmt::print("{}", ref)`. Sets `out`'s failbit as any `<<` does when
+/// the stream fails; throws what fmt throws (std::bad_alloc).
+template <class T>
+  requires detail::is_formatted_by_cokka<T>
+std::ostream& operator<<(std::ostream& out, const T& value) {
+  return out << fmt::format("{}", value);
+}
+
+}  // namespace cokka

@@ -77,15 +77,18 @@ public:
   /// `asio::use_awaitable`, `asio::use_future`, `asio::experimental::as_tuple(...)` and callbacks.
   /// The handler runs on its associated executor (a coroutine resumes on its own executor), never inline.
   /// Cancelling through the handler's cancellation slot ends only this wait, with asio::error::operation_aborted.
-  /// `T` must be default-constructible (Asio passes a `T` next to an error).
+  /// For a `T` without a default constructor the signature is `void(std::exception_ptr, std::optional<T>)`,
+  /// the optional empty on error (Asio passes a value next to every error); `asio::use_awaitable` still gives
+  /// the `T` itself, since an error throws there instead.
+  /// `asio::redirect_error` fails to compile: it only redirects an error_code, so the exception would still
+  /// be thrown; `asio::experimental::as_tuple(asio::use_awaitable)` gives `std::tuple<std::exception_ptr, T>`.
   template <class CompletionToken>
   auto async_wait(CompletionToken&& token) const {
-    return asio::async_initiate<CompletionToken, signature>(
-        [](auto handler, detail::FutureSource<T> source) {
-          using Handler = std::decay_t<decltype(handler)>;
-          detail::AsyncWaitOp<T, Handler, detail::DeliverValue<T>>::start(std::move(source), std::move(handler));
-        },
-        token, checked());
+    detail::reject_redirect_error<std::decay_t<CompletionToken>>();
+    if constexpr (detail::unwraps_wait<T, std::decay_t<CompletionToken>>)
+      return detail::unwrap_wait(initiate_wait(std::forward<CompletionToken>(token)));
+    else
+      return initiate_wait(std::forward<CompletionToken>(token));
   }
 
   /// `co_await fut` in coroutine types that accept any awaiter. The coroutine resumes on the thread that
@@ -125,6 +128,16 @@ public:
 
 private:
   using signature = typename detail::WaitSignature<T>::type;
+
+  template <class CompletionToken>
+  auto initiate_wait(CompletionToken&& token) const {
+    return asio::async_initiate<CompletionToken, signature>(
+        [](auto handler, detail::FutureSource<T> source) {
+          using Handler = std::decay_t<decltype(handler)>;
+          detail::AsyncWaitOp<T, Handler, detail::DeliverValue<T>>::start(std::move(source), std::move(handler));
+        },
+        token, checked());
+  }
 
   friend class Promise<T>;
   friend struct detail::FutureAccess;

@@ -16,6 +16,8 @@ namespace cokka {
 /// - debug: lifecycle: "Registered X", "Starting X", "Unregistered X", "Stopped X";
 /// - info: a handler's exception went back to the asker ("X returned an exception to the asker of a M: E");
 /// - warning: a message nobody handles (an actor without on_receive): "Unexpected message received by X: a M";
+///   a member that looks like a hook the actor lacks, once per actor type at its first start: "T has a member
+///   on_recieve that looks like the hook on_receive, which it does not have: ...";
 /// - error: a failure nobody else sees: a tell's (or a proxy defer's) handler threw and stopped the actor, or
 ///   on_start, on_stop or on_failure threw. Exceptions appear as "ExceptionType: what()".
 std::shared_ptr<spdlog::logger> logger();

@@ -2,6 +2,7 @@
 /// cokka::Message: the type-erased, move-only value an actor receives (and a reply travels in).
 #pragma once
 
+#include <cokka/detail/c_string.hpp>
 #include <cokka/detail/type_name.hpp>
 #include <cokka/errors.hpp>
 
@@ -17,6 +18,11 @@ namespace cokka {
 
 /// Holds one value of any movable type, or nothing (the reply of a `void` handler).
 ///
+/// A C string (a string literal, a char array or a `const char*`) is held as a `std::string`, so that
+/// `tell("Bob")` and a handler returning `"pong"` behave as `std::string("Bob")` and `std::string("pong")`.
+/// The other character types follow the same rule (`u8"..."` becomes a `std::u8string`, `L"..."` a
+/// `std::wstring`, ...).
+///
 /// Small values whose move constructor cannot throw are stored inline (no allocation); others on the heap.
 /// Move-only; not thread-safe: a message belongs to one handler at a time.
 class Message {
@@ -24,12 +30,13 @@ public:
   /// An empty message: `has_value()` is false.
   Message() noexcept = default;
 
-  /// Moves (or copies, for an lvalue) `value` into the message. Throws what that move or copy throws, or
-  /// std::bad_alloc for a value stored on the heap.
+  /// Moves (or copies, for an lvalue) `value` into the message. A C string is copied into a std::string up
+  /// to its first null character (for an array: never past its end). Throws InvalidState for a null C string
+  /// pointer, what the move or copy throws, or std::bad_alloc for a value stored on the heap.
   template <class T>
     requires(!std::same_as<std::remove_cvref_t<T>, Message>)
   Message(T&& value) {  // NOLINT(google-explicit-constructor): any value is a message
-    emplace<std::remove_cvref_t<T>>(std::forward<T>(value));
+    emplace<detail::message_value_t<std::remove_cvref_t<T>>>(detail::own_c_string(std::forward<T>(value)));
   }
 
   /// Takes `other`'s value, leaving `other` empty.
@@ -49,13 +56,18 @@ public:
   /// True unless the message is empty.
   bool has_value() const noexcept { return vtable_ != nullptr; }
 
-  /// True when the message holds exactly a `T` (no conversions, no base classes).
+  /// True when the message holds exactly a `T` (no conversions, no base classes). Naming a C string type
+  /// fails to compile: the message holds a std::string instead.
   template <class T>
   bool is() const noexcept {
+    static_assert(!detail::is_c_string<T>,
+                  "cokka::Message never holds a C string: a string literal or char pointer is stored as a "
+                  "std::string (std::u8string, std::wstring, ... for other characters), so name that type");
     return vtable_ == &vtable_for<T> || (vtable_ != nullptr && vtable_->type == typeid(T));
   }
 
-  /// The held `T`; you may move out of it. Throws BadMessageType naming both types when it holds no `T`.
+  /// The held `T`; you may move out of it. Throws BadMessageType naming both types when it holds no `T`
+  /// (`as<std::string>()` for a message sent as a string literal).
   template <class T>
   T& as() {
     if (T* value = get_if<T>()) return *value;
@@ -115,15 +127,25 @@ private:
           delete *static_cast<T**>(storage);
       }};
 
+  // Each refusal alone: the storing code below is not instantiated for a type it cannot hold.
   template <class T, class... Args>
   void emplace(Args&&... args) {
-    static_assert(std::is_move_constructible_v<T>, "cokka::Message: a message must be movable");
-    static_assert(!std::is_array_v<T> && !std::is_function_v<T>, "cokka::Message: send a std::array or a pointer");
-    if constexpr (fits_inline<T>)
-      ::new (static_cast<void*>(storage_)) T(std::forward<Args>(args)...);
-    else
-      *reinterpret_cast<T**>(storage_) = new T(std::forward<Args>(args)...);
-    vtable_ = &vtable_for<T>;
+    if constexpr (std::is_array_v<T>) {
+      static_assert(!std::is_array_v<T>,
+                    "cokka::Message: an array is not a message (only C strings are, as std::string); send a "
+                    "std::array or a std::vector");
+    } else if constexpr (std::is_function_v<T>) {
+      static_assert(!std::is_function_v<T>,
+                    "cokka::Message: a function is not a message; send a function pointer or a std::function");
+    } else if constexpr (!std::is_move_constructible_v<T>) {
+      static_assert(std::is_move_constructible_v<T>, "cokka::Message: a message must be movable");
+    } else {
+      if constexpr (fits_inline<T>)
+        ::new (static_cast<void*>(storage_)) T(std::forward<Args>(args)...);
+      else
+        *reinterpret_cast<T**>(storage_) = new T(std::forward<Args>(args)...);
+      vtable_ = &vtable_for<T>;
+    }
   }
 
   void* address() const noexcept {

@@ -10,9 +10,11 @@
 /// Members come from COKKA_REFLECT (cokka/reflect.hpp).
 ///
 /// Arguments are decay-copied into the message (moved when passed as rvalues, so move-only types work) and
-/// reach the method as rvalues. A pointer or `std::string_view` argument is copied as a pointer: what it
-/// points at must outlive the call, which is asynchronous. Pass owning values (std::string) instead.
-/// A method returning a reference sends a copy of the referenced value back.
+/// reach the method as rvalues. A C string is copied into a std::string when the method takes one (a method
+/// taking `const char*` gets the pointer). Any other pointer, or a `std::string_view`, is copied as a pointer:
+/// what it points at must outlive the call, which is asynchronous. Pass owning values (std::string) instead.
+/// A method returning a reference sends a copy of the referenced value back; one returning `const char*`
+/// gives a Future<std::string>.
 #pragma once
 
 #include <cokka/actor_ref.hpp>

@@ -233,7 +233,9 @@ auto async_sleep_until(std::shared_ptr<TimerService> service, Clock::time_point 
 /// Completes `token` at `at` on `system`'s clock, with `void(std::error_code)`: success, or
 /// asio::error::operation_aborted when cancelled through the token's cancellation slot or when the System is
 /// destroyed first. Any completion token (asio::use_awaitable throws asio::system_error on abort). A handler
-/// without an executor of its own runs on the System's io_context.
+/// without an executor of its own runs on the System's io_context: if that is the System's own, the handler
+/// of a sleep outlasting the System is destroyed with it, uncalled, as Asio destroys the handlers of a
+/// destroyed io_context.
 template <class CompletionToken>
 auto sleep_until(System& system, Clock::time_point at, CompletionToken&& token);
 

@@ -22,10 +22,10 @@ struct Greeter : cokka::Actor<Greeter> {
 int main() {
   cokka::System system;                                    // its own io_context and thread pool
   auto greeter = system.start<Greeter>("Hi you");          // constructor arguments; returns ActorRef<Greeter>
-  greeter.tell(std::string("Bob"));                        // fire and forget
-  std::string a = greeter.ask<std::string>(std::string("Ann")).get();  // blocks for the reply
+  greeter.tell("Bob");                                     // fire and forget; a string literal is a std::string
+  std::string a = greeter.ask<std::string>("Ann").get();   // blocks for the reply
   std::cout << "asker got: " << a << '\n';
-  auto f = greeter.ask<std::string>(std::string("Eve"));   // sent now; the future fills in later
+  auto f = greeter.ask<std::string>("Eve");                // sent now; the future fills in later
   std::cout << "asker got: " << f.get(1s) << '\n';         // throws cokka::Timeout after 1 s without reply
   std::cout << "stopped: " << std::boolalpha << greeter.stop() << '\n';  // true: it was alive
   std::cout << "stopped again: " << greeter.stop() << '\n';              // false: already dead

@@ -4,6 +4,7 @@
 
 #include <asio/any_io_executor.hpp>
 #include <asio/associated_allocator.hpp>
+#include <asio/awaitable.hpp>
 #include <asio/associated_cancellation_slot.hpp>
 #include <asio/associated_executor.hpp>
 #include <asio/cancellation_type.hpp>
@@ -12,8 +13,10 @@
 #include <asio/execution/outstanding_work.hpp>
 #include <asio/prefer.hpp>
 #include <asio/recycling_allocator.hpp>
+#include <asio/redirect_error.hpp>
 #include <asio/system_error.hpp>
 #include <asio/system_executor.hpp>
+#include <asio/use_awaitable.hpp>
 
 #include <coroutine>
 #include <cstddef>
@@ -24,10 +27,39 @@
 
 namespace cokka::detail {
 
+template <class Token>
+inline constexpr bool is_redirect_error = false;
+template <class Token>
+inline constexpr bool is_redirect_error<asio::redirect_error_t<Token>> = true;
+
+template <class Token>
+inline constexpr bool is_use_awaitable = false;
+template <class Executor>
+inline constexpr bool is_use_awaitable<asio::use_awaitable_t<Executor>> = true;
+
+/// Compiles only for tokens that see cokka's failures (Future::async_wait, ActorRef::ask with a token).
+template <class Token>
+constexpr void reject_redirect_error() {
+  static_assert(!is_redirect_error<Token>,
+                "cokka: asio::redirect_error does not catch cokka's failures (they complete with a "
+                "std::exception_ptr, not an error_code, so the error_code stays at success and the exception is "
+                "still thrown); use asio::experimental::as_tuple(asio::use_awaitable), which gives a "
+                "std::tuple<std::exception_ptr, T>");
+}
+
+/// True when a wait for a T with `Token` completes with std::optional<T> that use_awaitable unwraps to the T.
+template <class T, class Token>
+inline constexpr bool unwraps_wait = !std::is_void_v<T> && !std::is_default_constructible_v<T> && is_use_awaitable<Token>;
+
+/// The value async_wait hands over next to the error: T, or std::optional<T> (empty on error) for a T without a
+/// default constructor, because Asio passes a value next to every error and there is no T to pass then.
+template <class T>
+using WaitValue = std::conditional_t<std::is_default_constructible_v<T>, T, std::optional<T>>;
+
 /// Completion signature of Future<T>::async_wait.
 template <class T>
 struct WaitSignature {
-  using type = void(std::exception_ptr, T);
+  using type = void(std::exception_ptr, WaitValue<T>);
 };
 template <>
 struct WaitSignature<void> {
@@ -206,20 +238,34 @@ struct DeliverValue {
       }
       std::move(handler)(aborted);
     } else {
-      static_assert(std::is_default_constructible_v<T>,
-                    "cokka::Future<T>::async_wait needs a default-constructible T (Asio passes a T next to the "
-                    "error); use Future<std::optional<T>> or a blocking get()");
-      if (aborted) return std::move(handler)(aborted, T{});
+      if (aborted) return std::move(handler)(aborted, WaitValue<T>{});
       std::optional<T> value;
       try {
         value.emplace(source.settle().value());
       } catch (...) {
-        return std::move(handler)(std::current_exception(), T{});
+        return std::move(handler)(std::current_exception(), WaitValue<T>{});
       }
-      std::move(handler)(std::exception_ptr{}, std::move(*value));
+      std::move(handler)(std::exception_ptr{}, WaitValue<T>(std::move(*value)));
     }
   }
 };
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+// g++ 12 flags the coroutine frame of a template instantiated with a type from an anonymous namespace, as if
+// the frame were a class with external linkage (it is not visible outside the translation unit either).
+#pragma GCC diagnostic ignored "-Wsubobject-linkage"
+#endif
+/// `co_await fut.async_wait(asio::use_awaitable)` for a T without a default constructor: awaits the
+/// std::optional<T> the operation completes with and gives the T. Never empty there: an error throws first.
+template <class T, class Executor>
+asio::awaitable<T, Executor> unwrap_wait(asio::awaitable<std::optional<T>, Executor> waiting) {
+  std::optional<T> value = co_await std::move(waiting);
+  co_return std::move(*value);
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 /// `co_await future` for coroutine types without a restrictive await_transform. Waits on the roots one at a
 /// time; the coroutine resumes on the thread that completes the last one and computes a derived value there.

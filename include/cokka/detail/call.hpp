@@ -11,9 +11,10 @@
 
 namespace cokka::detail {
 
-/// What a call of `Fn` on an `A` replies: R for `R` and for `asio::awaitable<R>`.
+/// What a call of `Fn` on an `A` replies: R for `R` and for `asio::awaitable<R>`, except that a C string is
+/// a std::string (as in any reply: a Message holds it so).
 template <class A, class Fn>
-using call_result_t = unwrap_awaitable_t<std::invoke_result_t<Fn&, A&>>;
+using call_result_t = message_value_t<unwrap_awaitable_t<std::invoke_result_t<Fn&, A&>>>;
 
 /// Runs a function on the actor object as one message (proxy calls, field reads and writes).
 template <class A, class Fn>

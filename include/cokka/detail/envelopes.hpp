@@ -3,6 +3,7 @@
 #include <cokka/detail/actor_base.hpp>
 #include <cokka/detail/cell.hpp>
 #include <cokka/detail/envelope.hpp>
+#include <cokka/detail/number_reply.hpp>
 #include <cokka/promise.hpp>
 
 #include <exception>
@@ -18,7 +19,8 @@ std::exception_ptr stopped_before_handling_error(const ActorCell& cell);
 /// BadReplyType naming the wanted and the received type.
 std::exception_ptr bad_reply_error(const std::string& wanted, const Message& reply);
 
-/// Completes `promise` from a handler's outcome, converting the boxed reply to R.
+/// Completes `promise` from a handler's outcome, converting the boxed reply to R: an R, or a number that
+/// converts to R without loss (number_reply.hpp); anything else fails with BadReplyType.
 template <class R>
 void fulfil(Promise<R>& promise, std::exception_ptr error, Message&& reply) noexcept {
   try {
@@ -29,7 +31,7 @@ void fulfil(Promise<R>& promise, std::exception_ptr error, Message&& reply) noex
       promise.set_value(std::move(reply));
     else if (R* value = reply.get_if<R>())
       promise.set_value(std::move(*value));
-    else
+    else if (!set_lossless_number(promise, reply))
       promise.set_exception(bad_reply_error(type_name<R>(), reply));
   } catch (...) {  // the value's move constructor threw: the asker gets that exception
     promise.set_exception(std::current_exception());

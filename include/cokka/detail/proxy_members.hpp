@@ -54,11 +54,14 @@ auto invoke_method(Target& target, std::tuple<Args...>& args) {
   }
 }
 
-/// The callable a proxy call sends: the decay-copied arguments plus the way from the actor to the target.
-template <class P, class Spec, class... Args>
-auto bind_method_call(Args&&... args) {
-  return [arguments = std::tuple<std::decay_t<Args>...>(std::forward<Args>(args)...)](
-             typename PathTraits<P>::root& actor) mutable {
+/// What a proxy call keeps of an argument it may own: a decay-copy, with a C string copied into a std::string.
+template <class Arg>
+using owned_argument_t = message_value_t<std::decay_t<Arg>>;
+
+/// The callable a proxy call sends: the kept arguments plus the way from the actor to the target.
+template <class P, class Spec, class... Stored>
+auto bind_method_call(std::tuple<Stored...> arguments) {
+  return [arguments = std::move(arguments)](typename PathTraits<P>::root& actor) mutable {
     return invoke_method<Spec>(PathTraits<P>::navigate(actor), arguments);
   };
 }
@@ -92,28 +95,42 @@ class MethodProxy : MemberView<Host, Owner, Spec> {
   using typename View::Path;
   using typename View::Target;
 
+  template <class... Stored>
+  static constexpr bool accepts_stored =
+      requires(Target& target, Stored... args) { Spec::cokka_call(target, std::move(args)...); };
   template <class... Args>
-  static constexpr bool accepts =
-      requires(Target& target, std::decay_t<Args>... args) { Spec::cokka_call(target, std::move(args)...); };
+  static constexpr bool accepts = accepts_stored<owned_argument_t<Args>...> || accepts_stored<std::decay_t<Args>...>;
+
+  // C strings become std::strings where the method takes those (the caller's buffer may be gone by the time
+  // the actor runs the call); a method that takes a char pointer gets the pointer.
+  template <class... Args>
+  static auto keep(Args&&... args) {
+    if constexpr (accepts_stored<owned_argument_t<Args>...>)
+      return std::tuple<owned_argument_t<Args>...>(own_c_string(std::forward<Args>(args))...);
+    else
+      return std::tuple<std::decay_t<Args>...>(std::forward<Args>(args)...);
+  }
 
 public:
   /// Calls the method on the actor's strand (ask path). Returns Future<R> (Future<void> for void, R for a
-  /// coroutine returning asio::awaitable<R>); the future fails with the method's exception, or with
-  /// ActorDeadError when the actor is dead or stops first. Arguments are decay-copied into the message.
+  /// coroutine returning asio::awaitable<R>, std::string for a C string); the future fails with the method's
+  /// exception, or with ActorDeadError when the actor is dead or stops first. Arguments are decay-copied into
+  /// the message, C strings as std::string where the method accepts that (a null char pointer then throws
+  /// InvalidState here).
   template <class... Args>
   auto operator()(Args&&... args) const {
     if constexpr (accepts<Args...>)
-      return call_ask(this->actor_ref(), View::member_name(), bind_method_call<Path, Spec>(std::forward<Args>(args)...));
+      return call_ask(this->actor_ref(), View::member_name(), bind_method_call<Path, Spec>(keep(std::forward<Args>(args)...)));
     else
       Spec::template cokka_reject_args<Args...>();
   }
 
   /// Sends the call as a tell: no future. Throws ActorDeadError now when the actor is dead; an exception
-  /// from the method later stops the actor (on_failure runs).
+  /// from the method later stops the actor (on_failure runs). Arguments are kept as by operator().
   template <class... Args>
   void defer(Args&&... args) const {
     if constexpr (accepts<Args...>)
-      call_tell(this->actor_ref(), View::member_name(), bind_method_call<Path, Spec>(std::forward<Args>(args)...));
+      call_tell(this->actor_ref(), View::member_name(), bind_method_call<Path, Spec>(keep(std::forward<Args>(args)...)));
     else
       Spec::template cokka_reject_args<Args...>();
   }
@@ -150,20 +167,27 @@ public:
       Spec::template cokka_reject_args<Args...>();
   }
 
-  /// Assigns `value` (decay-copied) to the field on the actor's strand. The Future<void> completes once it
-  /// is applied; it fails with ActorDeadError when the actor is dead or stops first. `set({})` works.
+  /// Assigns `value` (decay-copied; a C string as a std::string where the field accepts that) to the field on
+  /// the actor's strand. The Future<void> completes once it is applied; it fails with ActorDeadError when the
+  /// actor is dead or stops first. `set({})` works.
   template <class V = Value>
   auto set(V&& value) const {
-    if constexpr (std::is_assignable_v<Field, std::decay_t<V>>)
-      return call_ask(this->actor_ref(), View::member_name(),
-                      [value = std::decay_t<V>(std::forward<V>(value))](Root& actor) mutable {
-                        Spec::cokka_get(PathTraits<Path>::navigate(actor)) = std::move(value);
-                      });
+    if constexpr (std::is_assignable_v<Field, owned_argument_t<V>>)
+      return assign(owned_argument_t<V>(own_c_string(std::forward<V>(value))));
+    else if constexpr (std::is_assignable_v<Field, std::decay_t<V>>)
+      return assign(std::decay_t<V>(std::forward<V>(value)));
     else
       Spec::template cokka_reject_set<V>();
   }
 
 private:
+  template <class Stored>
+  auto assign(Stored value) const {
+    return call_ask(this->actor_ref(), View::member_name(), [value = std::move(value)](Root& actor) mutable {
+      Spec::cokka_get(PathTraits<Path>::navigate(actor)) = std::move(value);
+    });
+  }
+
   friend Owner;
   FieldProxy() = default;
 };
