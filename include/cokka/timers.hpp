@@ -17,6 +17,7 @@
 
 #include <cokka/clock.hpp>
 #include <cokka/detail/actor_timers.hpp>
+#include <cokka/detail/hand_off.hpp>
 #include <cokka/detail/timer_key.hpp>
 #include <cokka/detail/timer_node.hpp>
 #include <cokka/detail/timer_service.hpp>
@@ -196,13 +197,21 @@ private:
         work_(asio::prefer(asio::get_associated_executor(handler_, fallback), asio::execution::outstanding_work.tracked)) {}
 
   void complete(std::error_code error) noexcept {
-    asio::defer(asio::prefer(work_, asio::execution::outstanding_work.untracked),
-                [op = Owned(this), error]() mutable { finish(std::move(op), error); });
+    error_ = error;
+    detail::hand_off(asio::prefer(work_, asio::execution::outstanding_work.untracked), this);
   }
 
-  static void finish(Owned op, std::error_code error) {
+  template <class>
+  friend struct HandedOff;
+  template <class Op, class Executor>
+  friend void hand_off(const Executor& executor, Op* op) noexcept;
+  static void discard(SleepOp* op) noexcept { op->dispose(); }
+  // On the handler's executor: the op, with its tracked executor, is gone before the handler runs.
+  static void run(SleepOp* raw) {
+    Owned op(raw);
     if (op->slot_.is_connected()) op->slot_.clear();
     Handler handler = std::move(op->handler_);
+    const auto error = op->error_;
     op.reset();
     std::move(handler)(error);
   }
@@ -214,6 +223,8 @@ private:
   Handler handler_;
   WorkExecutor work_;
   asio::cancellation_slot slot_;
+  std::error_code error_;  // what the posted completion hands over
+  HandOffState hand_off;
 };
 
 /// sleep_until's initiation with `fallback` as the executor of handlers that have none.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cokka/detail/future_source.hpp>
+#include <cokka/detail/hand_off.hpp>
 
 #include <asio/any_io_executor.hpp>
 #include <asio/associated_allocator.hpp>
@@ -188,13 +189,20 @@ private:
     post_completion(operation_aborted());
   }
 
-  // The posted function owns the op: an executor destroyed without running it destroys the op and its
+  // The posted completion owns the op: an executor destroyed without running it destroys the op and its
   // handler (so a then() continuation's promise breaks) instead of leaking them. Posted through an untracked
   // copy: the op's own tracked copy keeps the handler's io_context busy until finish() releases it there.
   void post_completion(std::exception_ptr aborted) noexcept {
-    asio::defer(asio::prefer(work_, asio::execution::outstanding_work.untracked),
-                [op = Owned(this), aborted = std::move(aborted)]() mutable { finish(std::move(op), std::move(aborted)); });
+    aborted_ = std::move(aborted);
+    detail::hand_off(asio::prefer(work_, asio::execution::outstanding_work.untracked), this);
   }
+
+  template <class>
+  friend struct HandedOff;
+  template <class Op, class Executor>
+  friend void hand_off(const Executor& executor, Op* op) noexcept;
+  static void run(AsyncWaitOp* op) { finish(Owned(op), std::move(op->aborted_)); }
+  static void discard(AsyncWaitOp* op) noexcept { Deleter{}(op); }
 
   // Runs on the handler's executor, where the cancellation slot may be touched. The op, with its tracked
   // executor, is gone before the handler runs.
@@ -220,6 +228,8 @@ private:
   std::size_t next_ = 0;  // the root waited on now; root_count() once completion is posted
   bool cancelled_ = false;
   std::shared_ptr<ActorCell> awaiting_;  // the actor whose coroutine waits here, if any (for cokka::debug)
+  std::exception_ptr aborted_;           // what the posted completion hands over
+  HandOffState hand_off;
 };
 
 /// Deliver policy of async_wait: the handler gets `(error, value)`, computing a derived value first (on the
