@@ -77,11 +77,10 @@ public:
     cell_->execute(cell_, epoch(), flags(), std::forward<Function>(function));
   }
 
-  /// @name Asio properties
-  /// Asio's customisation points use these (`asio::query`, `asio::require`, `asio::prefer`); do not call them
-  /// directly. blocking: possibly (default) or never; relationship: fork (default) or continuation;
-  /// outstanding_work: untracked (default) or tracked; context: the actor's io_context.
-  /// @{
+  // Asio properties, for Asio's customisation points (`asio::query`, `asio::require`, `asio::prefer`); not to
+  // be called directly. blocking: possibly (default) or never; relationship: fork (default) or continuation;
+  // outstanding_work: untracked (default) or tracked; context: the actor's io_context.
+  /// @cond COKKA_INTERNAL
   asio::io_context& query(asio::execution::context_t) const noexcept { return cell_->context(); }
   asio::execution::blocking_t query(asio::execution::blocking_t) const noexcept {
     return has(detail::blocking_never) ? asio::execution::blocking_t(asio::execution::blocking.never)
@@ -105,7 +104,7 @@ public:
   ActorExecutor prefer(asio::execution::outstanding_work_t::untracked_t) const noexcept {
     return with(0, detail::tracked);
   }
-  /// @}
+  /// @endcond
 
   /// Same actor, epoch and properties.
   friend bool operator==(const ActorExecutor& a, const ActorExecutor& b) noexcept {

@@ -54,12 +54,16 @@ class Cancellation {
 public:
   /// Cancels nothing.
   Cancellation() noexcept = default;
+  /// Another handle on the same timer.
   Cancellation(const Cancellation& other) noexcept;
+  /// Takes `other`'s timer; `other` cancels nothing afterwards.
   Cancellation(Cancellation&& other) noexcept : timer_(std::exchange(other.timer_, nullptr)) {}
+  /// Lets go of this handle's timer (without cancelling it) and takes `other`'s.
   Cancellation& operator=(Cancellation other) noexcept {
     std::swap(timer_, other.timer_);
     return *this;
   }
+  /// Lets go of the timer; does not cancel it.
   ~Cancellation();
 
   /// Prevents the delivery if it has not begun, also when the message already waits in the mailbox. True when
