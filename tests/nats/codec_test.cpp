@@ -23,7 +23,7 @@
 namespace codec {
 
 enum class Color : std::uint8_t { red, green, blue };
-enum Plain { zero, one, two };
+enum Plain : int { zero, one, two };  // an unscoped enum needs a fixed underlying type
 
 struct Point {
   double x = 0;

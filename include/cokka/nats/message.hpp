@@ -31,9 +31,9 @@ concept WireMessage = detail::WireMessage<T>;
 /// with the same fields: change the name (`/2`) when the fields change, since a message under a name the receiver
 /// does not know, or whose fields do not decode, is refused there (a dead letter; an ask gets a RemoteError).
 /// The type must be default-constructible, and every field must be a type the codec supports (bool, integers,
-/// floating-point numbers, enums, std::string, std::vector, std::array, std::set, std::optional, std::map,
-/// std::unordered_map, std::pair, std::chrono::duration and other COKKA_MESSAGE types): anything else fails to
-/// compile here. A second type registered under a name already taken is logged as an error and ignored.
+/// floating-point numbers, enums with a fixed underlying type (enum class, `enum E : int`), std::string,
+/// std::vector, std::array, std::set, std::optional, std::map, std::unordered_map, std::pair,
+/// std::chrono::duration and other COKKA_MESSAGE types): anything else fails to compile here. A second type registered under a name already taken is logged as an error and ignored.
 #define COKKA_MESSAGE(Type, wire_name, ...)                                                                     \
   struct CokkaWire_##Type {                                                                                     \
     static constexpr const char* cokka_wire_name = wire_name;                                                   \

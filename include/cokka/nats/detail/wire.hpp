@@ -75,10 +75,15 @@ inline constexpr bool is_duration = false;
 template <class R, class P>
 inline constexpr bool is_duration<std::chrono::duration<R, P>> = true;
 
+/// An enum whose every value of its underlying type is a valid value (enum class, or `enum E : int`): decoding a
+/// number no enumerator names is then well-defined. (Only those allow `E{underlying}`.)
+template <class T>
+concept FixedEnum = std::is_enum_v<T> && requires { T{std::underlying_type_t<T>{}}; };
+
 /// True for the types a field may have. Nested containers are checked when they are packed.
 template <class T>
 inline constexpr bool is_wire_value =
-    std::is_arithmetic_v<T> || std::is_enum_v<T> || std::same_as<T, std::string> || is_vector<T> || is_set<T> ||
+    std::is_arithmetic_v<T> || FixedEnum<T> || std::same_as<T, std::string> || is_vector<T> || is_set<T> ||
     is_array<T> || is_optional<T> || is_map<T> || is_pair<T> || is_duration<T> || Described<T>;
 
 /// What a top-level message or reply may be: a COKKA_MESSAGE type, std::string, bool or an arithmetic type.
@@ -129,7 +134,7 @@ void pack(Packer& packer, const T& value) {
       packer.pack_float(value);
     else
       packer.pack_double(static_cast<double>(value));
-  } else if constexpr (std::is_enum_v<T>) {
+  } else if constexpr (FixedEnum<T>) {
     pack(packer, static_cast<std::underlying_type_t<T>>(value));
   } else if constexpr (std::same_as<T, std::string>) {
     packer.pack_str(static_cast<std::uint32_t>(value.size()));
@@ -162,7 +167,8 @@ void pack(Packer& packer, const T& value) {
     DescriptorOf<T>::cokka_visit(value, [&packer](const char*, const auto& field) { pack(packer, field); });
   } else {
     static_assert(is_wire_value<T>,
-                  "cokka::nats: this type cannot travel. Fields may be bool, integers, floating-point numbers, enums, "
+                  "cokka::nats: this type cannot travel. Fields may be bool, integers, floating-point numbers, enums "
+                  "with a fixed underlying type (enum class, or enum E : int), "
                   "std::string, std::vector, std::array, std::set, std::optional, std::map, std::unordered_map, "
                   "std::pair, std::chrono::duration and COKKA_MESSAGE types (and combinations of them).");
   }
@@ -199,7 +205,7 @@ void unpack(const Object& object, T& out) {
       out = static_cast<T>(object.via.i64);
     else
       throw_decode_error("a number", object);
-  } else if constexpr (std::is_enum_v<T>) {
+  } else if constexpr (FixedEnum<T>) {
     std::underlying_type_t<T> raw{};
     unpack(object, raw);
     out = static_cast<T>(raw);
