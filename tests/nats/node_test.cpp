@@ -97,12 +97,14 @@ TEST_CASE("tell and ask reach an actor that another node serves") {
 
 TEST_CASE("ask completes any Asio completion token on the token's executor") {
   test::NatsServer server;
+  // Before the System: an io thread that posted a completion may still be inside Asio's post (signalling the
+  // context's condition variable) when io.run() returns; the System's destructor joins it first.
+  asio::io_context io;
   cokka::System system(cokka::threads{2});
   cokka::nats::Node node(system, options(server, "n1"));
   node.serve(system.start<Calculator>(), "calc");
   auto calc = node.ref("calc");
 
-  asio::io_context io;
   int awaited = 0;
   std::thread::id resumed_on;
   auto session = [&]() -> asio::awaitable<void> {
