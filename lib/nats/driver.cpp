@@ -3,28 +3,39 @@
 #include "../log.hpp"
 
 #include <asio/bind_executor.hpp>
+#include <asio/defer.hpp>
 #include <asio/post.hpp>
 
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <future>
 #include <vector>
 
 namespace cokka::nats::detail {
 
-Driver::Driver(asio::io_context& io, std::shared_ptr<Link> link)
-    : io_(io), strand_(asio::make_strand(io)), link_(std::move(link)), timer_(strand_) {}
+Driver::Driver(asio::io_context& io, std::shared_ptr<Link> link, std::shared_ptr<Connection> connection)
+    : io_(io), strand_(asio::make_strand(io)), link_(std::move(link)), connection_(std::move(connection)), timer_(strand_) {}
+
+bool Driver::on_io_thread() const noexcept { return io_.get_executor().running_in_this_thread(); }
 
 template <class F>
 void Driver::post(F&& f) {
-  asio::post(strand_, [self = shared_from_this(), f = std::forward<F>(f)]() mutable {
+  auto work = [self = shared_from_this(), f = std::forward<F>(f)]() mutable {
     if (!self->stopped_) f(*self);
-  });
+  };
+  // From an io thread (the strand itself, a served ask's reply, an actor sending): after the current handler, on
+  // this thread, so that a burst of sends is written once and no other thread has to be woken. From any other
+  // thread: queued for the io threads.
+  if (on_io_thread())
+    asio::defer(strand_, std::move(work));
+  else
+    asio::post(strand_, std::move(work));
 }
 
-void Driver::run(std::shared_ptr<Connection> connection) {
-  post([connection = std::move(connection)](Driver& self) {
-    self.connection_ = connection;
+void Driver::run() {
+  post([](Driver& self) {
+    self.running_ = true;
     self.arm_read();
   });
 }
@@ -48,8 +59,23 @@ void Driver::post_restored() {
   post([](Driver& self) { self.link_->restored(); });
 }
 
-void Driver::post_drain() {
-  post([](Driver& self) { self.link_->drain(self.io_); });
+void Driver::call(const std::function<void()>& f) {
+  std::promise<void> done;
+  auto finished = done.get_future();
+  asio::post(strand_, [self = shared_from_this(), &f, &done] {
+    try {
+      if (self->stopped_) throw InvalidState("cokka::nats: the node is closing");
+      f();
+      done.set_value();
+    } catch (...) {
+      done.set_exception(std::current_exception());
+    }
+  });
+  finished.get();
+}
+
+void Driver::post_flush() {
+  if (!flush_posted_.exchange(true)) post([](Driver& self) { self.flush(); });
 }
 
 // ---- libnats callbacks (connection lock held: record, post, return) ----
@@ -87,8 +113,8 @@ natsStatus Driver::on_read(void* user_data, bool add) noexcept {
 
 natsStatus Driver::on_write(void* user_data, bool add) noexcept {
   auto* self = static_cast<Driver*>(user_data);
-  self->write_wanted_ = add;
-  if (add && !self->flush_posted_.exchange(true)) {
+  self->connection_->write_wanted = add;
+  if (add && !WritingHere::active() && !self->flush_posted_.exchange(true)) {
     try {
       self->post([](Driver& driver) { driver.flush(); });
     } catch (...) {
@@ -126,7 +152,7 @@ void Driver::attached(std::uint64_t generation, int descriptor) {
   generation_ = generation;
   read_armed_ = write_armed_ = false;
   arm_read();
-  if (write_wanted_) arm_write();
+  if (connection_->write_wanted) arm_write();
 }
 
 void Driver::read_removed(std::uint64_t generation) {
@@ -143,7 +169,7 @@ void Driver::lost() {
 }
 
 void Driver::arm_read() {
-  if (read_armed_ || !socket_ || !connection_) return;
+  if (read_armed_ || !socket_ || !running_) return;
   read_armed_ = true;
   socket_->async_wait(asio::posix::descriptor_base::wait_read,
                       asio::bind_executor(strand_, [self = shared_from_this(), generation = generation_](std::error_code error) {
@@ -152,13 +178,13 @@ void Driver::arm_read() {
                         if (self->stopped_ || error) return;
                         natsConnection_ProcessReadEvent(self->connection_->handle);
                         self->link_->drain(self->io_);
-                        if (self->write_wanted_) self->flush();
+                        if (self->connection_->write_wanted) self->flush();
                         if (generation == self->generation_) self->arm_read();
                       }));
 }
 
 void Driver::arm_write() {
-  if (write_armed_ || !socket_ || !connection_) return;
+  if (write_armed_ || !socket_ || !running_) return;
   write_armed_ = true;
   socket_->async_wait(asio::posix::descriptor_base::wait_write,
                       asio::bind_executor(strand_, [self = shared_from_this(), generation = generation_](std::error_code error) {
@@ -171,11 +197,8 @@ void Driver::arm_write() {
 
 void Driver::flush() {
   flush_posted_ = false;
-  // Only while libnats has data waiting: a write event on an empty buffer sends zero bytes, which libnats takes
-  // for a closed connection.
-  if (!connection_ || !socket_ || !write_wanted_) return;
-  natsConnection_ProcessWriteEvent(connection_->handle);
-  if (write_wanted_) arm_write();  // the socket took only part of it
+  if (!running_ || !socket_) return;
+  if (connection_->write()) arm_write();  // the socket took only part of it
 }
 
 // ---- timers ----

@@ -40,10 +40,10 @@ namespace cokka::nats::detail {
 
 class Driver final : public std::enable_shared_from_this<Driver>, public Timers {
 public:
-  Driver(asio::io_context& io, std::shared_ptr<Link> link);
+  Driver(asio::io_context& io, std::shared_ptr<Link> link, std::shared_ptr<Connection> connection);
 
   /// The connection is up (natsConnection_Connect returned): start reading.
-  void run(std::shared_ptr<Connection> connection);
+  void run();
   /// After natsConnection_Close: closes the socket duplicate and the timer; queued work does nothing any more.
   void shutdown();
 
@@ -51,8 +51,13 @@ public:
   void post_lost();
   /// libnats' reconnected callback.
   void post_restored();
-  /// Hands out messages that arrived before a subscription was registered (after Node::serve).
-  void post_drain();
+  /// Writes what libnats buffered, from the strand (after a WritingHere write that the socket took only part of).
+  void post_flush();
+  /// Runs `f` on the strand and waits for it; rethrows what it threw. Not on an io thread (it could wait for
+  /// itself), and not once the node is closing (InvalidState).
+  void call(const std::function<void()>& f);
+  /// True on a thread that runs the System's io_context.
+  bool on_io_thread() const noexcept;
 
   Id start(Clock::time_point when, std::function<void()> fire) override;
   void cancel(Id id) noexcept override;
@@ -80,9 +85,10 @@ private:
   asio::io_context& io_;
   asio::strand<asio::io_context::executor_type> strand_;
   const std::shared_ptr<Link> link_;
+  const std::shared_ptr<Connection> connection_;
 
   // Strand only.
-  std::shared_ptr<Connection> connection_;
+  bool running_ = false;
   std::optional<asio::posix::stream_descriptor> socket_;  // our duplicate of libnats' socket
   std::uint64_t generation_ = 0;                          // of socket_
   bool read_armed_ = false;
@@ -92,7 +98,6 @@ private:
 
   // Callback threads.
   std::atomic<std::uint64_t> attaches_{0};
-  std::atomic<bool> write_wanted_{false};  // mirrors libnats' "write event added": data waits in its buffer
   std::atomic<bool> flush_posted_{false};
 
   std::mutex timers_mutex_;

@@ -1,5 +1,6 @@
 #include "link.hpp"
 
+#include "driver.hpp"
 #include "envelope.hpp"
 
 #include "../log.hpp"
@@ -16,6 +17,8 @@
 #include <utility>
 
 namespace cokka::nats::detail {
+
+thread_local bool WritingHere::active_ = false;
 
 std::string describe_status(natsStatus status) {
   natsStatus last = NATS_OK;
@@ -40,7 +43,7 @@ std::uint64_t reply_id(const char* subject) {
 
 /// Publishes the reply of a served ask, from whichever io thread the actor's reply completes on.
 struct ReplyPublisher {
-  std::shared_ptr<Connection> connection;
+  std::shared_ptr<Link> link;
   std::string subject;
   std::string reply;
 
@@ -68,7 +71,7 @@ struct ReplyPublisher {
           write_error_reply(buffer, "cokka::InvalidState", e.what());
         }
       }
-      natsConnection_Publish(connection->handle, reply.c_str(), buffer.data(), static_cast<int>(buffer.size()));
+      link->reply(reply.c_str(), buffer);
     } catch (const std::exception& e) {  // allocation while encoding: the asker times out
       cokka::detail::log(spdlog::level::err, "cokka::nats: cannot send the reply to an ask on {}: {}", subject, e.what());
     }
@@ -131,12 +134,22 @@ Link::Link(std::shared_ptr<Connection> connection, const NodeOptions& options, s
 
 Link::~Link() { natsStatistics_Destroy(statistics_); }
 
-void Link::open(Timers& timers) {
+void Link::open(Driver& driver) {
   {
     std::lock_guard lock(mutex_);
-    timers_ = &timers;
+    driver_ = &driver;
   }
   sweep();
+}
+
+void Link::write_now() noexcept {
+  if (!connection_->write()) return;
+  std::lock_guard lock(mutex_);  // the socket took only part: the strand writes the rest when it can
+  if (driver_) driver_->post_flush();
+}
+
+void Link::reply(const char* subject, const Buffer& buffer) noexcept {
+  natsConnection_Publish(connection_->handle, subject, buffer.data(), static_cast<int>(buffer.size()));
 }
 
 void Link::tell(const std::string& subject, const Buffer& request) {
@@ -154,6 +167,7 @@ void Link::ask(const std::string& subject, const Buffer& request, std::chrono::m
                std::unique_ptr<ReplySink> sink) noexcept {
   std::string reply;
   std::uint64_t id = 0;
+  bool write_here = false;
   try {
     std::unique_lock lock(mutex_);
     if (closed_) {
@@ -174,24 +188,33 @@ void Link::ask(const std::string& subject, const Buffer& request, std::chrono::m
     pending.slot = slot;
     pending.subject = subject;
     pending.timeout = timeout;
-    pending.timer = timers_->start(Timers::Clock::now() + timeout, [this, id] { expire(id); });
+    pending.timer = driver_->start(Timers::Clock::now() + timeout, [this, id] { expire(id); });
+    write_here = !driver_->on_io_thread();
   } catch (...) {  // no slot (NATS refused the subscription) or no memory
     if (sink) sink->fail(std::current_exception());
     return;
   }
-  natsStatus status = natsConnection_PublishRequest(connection_->handle, subject.c_str(), reply.c_str(), request.data(),
-                                                    static_cast<int>(request.size()));
+  natsStatus status;
+  if (write_here) {  // the asker waits for this: write it now rather than wake an io thread to do it
+    WritingHere writing;
+    status = natsConnection_PublishRequest(connection_->handle, subject.c_str(), reply.c_str(), request.data(),
+                                           static_cast<int>(request.size()));
+    if (status == NATS_OK) write_now();
+  } else {
+    status = natsConnection_PublishRequest(connection_->handle, subject.c_str(), reply.c_str(), request.data(),
+                                           static_cast<int>(request.size()));
+  }
   if (status == NATS_OK) return;
   Pending failed;
-  Timers* timers = nullptr;
+  Driver* driver = nullptr;
   {
     std::lock_guard lock(mutex_);
     failed = take_pending(id);
     if (failed.slot) retire(failed.slot);
-    timers = timers_;
+    driver = driver_;
   }
   if (!failed.sink) return;  // lost() or close() took it meanwhile
-  if (timers) timers->cancel(failed.timer);
+  if (driver) driver->cancel(failed.timer);
   failed.sink->fail(std::make_exception_ptr(
       RemoteUnavailable("cokka::nats: ask to " + subject + ": NATS refused it: " + describe_status(status))));
 }
@@ -238,13 +261,13 @@ std::vector<Link::Pending> Link::take_all_pending() {
 }
 
 void Link::finish(std::vector<Pending> failed, const std::exception_ptr& error) noexcept {
-  Timers* timers = nullptr;
+  Driver* driver = nullptr;
   {
     std::lock_guard lock(mutex_);
-    timers = timers_;
+    driver = driver_;
   }
   for (auto& pending : failed) {
-    if (timers && pending.timer) timers->cancel(pending.timer);
+    if (driver && pending.timer) driver->cancel(pending.timer);
     if (pending.sink) pending.sink->fail(error);
   }
 }
@@ -288,7 +311,7 @@ void Link::close() noexcept {
                                                           ": the node was closed before the reply")));
   for (auto& watch : watches) watch->promise.set_exception(aborted());
   std::lock_guard lock(mutex_);
-  timers_ = nullptr;
+  driver_ = nullptr;
 }
 
 void Link::lost() {
@@ -312,96 +335,94 @@ void Link::restored() {
 }
 
 void Link::serve(const ActorRef<>& actor, const std::string& subject, const std::string& queue) {
-  {
-    std::lock_guard lock(mutex_);
-    if (closed_) throw RemoteUnavailable("cokka::nats: cannot serve " + subject + ": the node is closed");
-    if (!served_.try_emplace(subject, Served{actor, nullptr}).second)
-      throw InvalidState("cokka::nats: this node already serves " + subject);
-  }
+  std::lock_guard lock(mutex_);
+  if (closed_) throw RemoteUnavailable("cokka::nats: cannot serve " + subject + ": the node is closed");
+  if (served_.contains(subject)) throw InvalidState("cokka::nats: this node already serves " + subject);
   natsSubscription* subscription = nullptr;
   natsStatus status = queue.empty()
                           ? natsConnection_SubscribeSync(&subscription, connection_->handle, subject.c_str())
                           : natsConnection_QueueSubscribeSync(&subscription, connection_->handle, subject.c_str(),
                                                                queue.c_str());
-  std::lock_guard lock(mutex_);
-  auto it = served_.find(subject);
-  if (status != NATS_OK || closed_ || it == served_.end()) {
-    natsSubscription_Destroy(subscription);
-    if (it != served_.end()) served_.erase(it);
-    throw RemoteUnavailable("cokka::nats: cannot subscribe to " + subject + ": " +
-                            (status != NATS_OK ? describe_status(status) : std::string("the node is closed")));
-  }
-  it->second.subscription = subscription;
+  if (status != NATS_OK)
+    throw RemoteUnavailable("cokka::nats: cannot subscribe to " + subject + ": " + describe_status(status));
+  served_.emplace(subject, Served{actor, subscription});
 }
 
 void Link::sweep() noexcept {
   std::lock_guard lock(mutex_);
-  if (!timers_) return;
+  if (!driver_) return;
   std::erase_if(served_, [this](auto& entry) {
     auto& [subject, served] = entry;
-    if (!served.subscription || served.actor.is_alive()) return false;
+    if (served.actor.is_alive()) return false;
     cokka::detail::log(spdlog::level::debug, "cokka::nats: node {} stops serving {}: {} is dead", node_, subject, to_string(served.actor));
     natsSubscription_Destroy(served.subscription);
     return true;
   });
   try {
-    timers_->start(Timers::Clock::now() + heartbeat_, [this] { sweep(); });
+    driver_->start(Timers::Clock::now() + heartbeat_, [this] { sweep(); });
   } catch (const std::exception& e) {
     cokka::detail::log(spdlog::level::err, "cokka::nats: node {}: cannot schedule the sweep of dead served actors: {}", node_, e.what());
   }
 }
 
 void Link::collect(std::vector<Incoming>& incoming, std::vector<Outcome>& outcomes) {
+  // Stop scanning the slots once every message the connection received since the last drain is found. Every
+  // message is found here or never: messages arrive only inside ProcessReadEvent on the strand, served
+  // subscriptions are made on the strand too, and what is never found (for a subscription just removed, over a
+  // pending limit, a late reply in a free slot) only makes one drain scan everything. A late reply found later in
+  // a reused slot does not count: it arrived in an earlier drain.
   std::uint64_t received = 0;
   if (natsConnection_GetStats(connection_->handle, statistics_) == NATS_OK)
     natsStatistics_GetCounts(statistics_, &received, nullptr, nullptr, nullptr, nullptr);
   const std::uint64_t expected = received - consumed_;
+  consumed_ = received;
   std::uint64_t found = 0;
-  auto next = [&](natsSubscription* subscription, auto&& handle) {
+  auto take = [&](natsSubscription* subscription, auto&& handle) {
     int count = 0;
     if (natsSubscription_GetPending(subscription, &count, nullptr) != NATS_OK) return;
     for (int i = 0; i < count; ++i) {
       natsMsg* message = nullptr;
       natsStatus status = natsSubscription_NextMsg(&message, subscription, 0);
       if (status != NATS_OK && status != NATS_NO_RESPONDERS) return;
-      ++found;
-      handle(status, message);
+      if (handle(status, message)) ++found;
     }
   };
   for (auto& [subject, served] : served_) {
-    if (!served.subscription) continue;
-    next(served.subscription, [&](natsStatus, natsMsg* message) {
+    take(served.subscription, [&](natsStatus, natsMsg* message) {
       if (message) incoming.push_back(Incoming{served.actor, message});
+      return true;
     });
   }
   for (auto it = pending_.begin(); it != pending_.end() && found < expected;) {
     Slot* slot = it->second.slot;
     ++it;  // the handler may take this ask
-    next(slot->subscription, [&](natsStatus status, natsMsg* message) {
+    take(slot->subscription, [&](natsStatus status, natsMsg* message) {
       std::uint64_t id = status == NATS_NO_RESPONDERS ? slot->ask : reply_id(natsMsg_GetSubject(message));
-      if (id == 0 || id != slot->ask) return natsMsg_Destroy(message);  // a late or duplicate reply
+      if (id == 0 || id != slot->ask) {  // a late or duplicate reply
+        natsMsg_Destroy(message);
+        return false;
+      }
       slot->ask = 0;
       Pending pending = take_pending(id);
       pending.slot = nullptr;
       free_slots_.push_back(slot);
       outcomes.push_back(Outcome{std::move(pending), message});
+      return true;
     });
   }
-  // Messages libnats dropped (for subscriptions just removed, or over a pending limit) are never found.
-  consumed_ = found < expected ? received : consumed_ + found;
 }
 
 void Link::drain(asio::io_context& io) {
   std::vector<Incoming> incoming;
   std::vector<Outcome> outcomes;
-  Timers* timers = nullptr;
+  Driver* driver = nullptr;
   {
     std::lock_guard lock(mutex_);
     collect(incoming, outcomes);
-    timers = timers_;
+    driver = driver_;
   }
   for (auto& outcome : outcomes) {
-    if (timers) timers->cancel(outcome.pending.timer);
+    if (driver) driver->cancel(outcome.pending.timer);
     if (outcome.reply) {
       deliver_reply(natsMsg_GetData(outcome.reply), static_cast<std::size_t>(natsMsg_GetDataLength(outcome.reply)),
                     *outcome.pending.sink);
@@ -412,10 +433,6 @@ void Link::drain(asio::io_context& io) {
     }
   }
   for (auto& message : incoming) dispatch(message, io);
-}
-
-void Link::answer(const char* reply, const Buffer& buffer) noexcept {
-  natsConnection_Publish(connection_->handle, reply, buffer.data(), static_cast<int>(buffer.size()));
 }
 
 void Link::dispatch(const Incoming& incoming, asio::io_context& io) noexcept {
@@ -429,7 +446,7 @@ void Link::dispatch(const Incoming& incoming, asio::io_context& io) noexcept {
       if (reply) {
         Buffer buffer;
         write_value_reply(buffer, Message(incoming.actor.is_alive()));
-        answer(reply, buffer);
+        this->reply(reply, buffer);
       }
     } else {
       const Codec* codec = find_codec(request.name);
@@ -441,7 +458,7 @@ void Link::dispatch(const Incoming& incoming, asio::io_context& io) noexcept {
         incoming.actor.tell(std::move(decoded));
       } else {
         incoming.actor.ask<Message>(std::move(decoded))
-            .async_wait(asio::bind_executor(io.get_executor(), ReplyPublisher{connection_, subject, reply}));
+            .async_wait(asio::bind_executor(io.get_executor(), ReplyPublisher{shared_from_this(), subject, reply}));
       }
     }
   } catch (const DecodeError& e) {
@@ -449,14 +466,14 @@ void Link::dispatch(const Incoming& incoming, asio::io_context& io) noexcept {
     if (reply) {
       Buffer buffer;
       write_error_reply(buffer, "cokka::nats::DecodeError", e.what());
-      answer(reply, buffer);
+      this->reply(reply, buffer);
     }
   } catch (const std::exception& e) {  // a tell to a dead actor, an allocation failure
     cokka::detail::log(spdlog::level::warn, "cokka::nats: dead letter on {} (node {}): {}", subject, node_, e.what());
     if (reply) {
       Buffer buffer;
       write_unavailable_reply(buffer, std::string(subject) + ": " + e.what());
-      answer(reply, buffer);
+      this->reply(reply, buffer);
     }
   }
   natsMsg_Destroy(message);
@@ -489,9 +506,9 @@ void Link::probe(const std::shared_ptr<Watch>& watch) noexcept {
 
 void Link::probe_later(const std::shared_ptr<Watch>& watch) noexcept {
   std::lock_guard lock(mutex_);
-  if (watch->done || !timers_) return;
+  if (watch->done || !driver_) return;
   try {
-    timers_->start(Timers::Clock::now() + heartbeat_, [this, watch] { probe(watch); });
+    driver_->start(Timers::Clock::now() + heartbeat_, [this, watch] { probe(watch); });
   } catch (...) {
     watch->done = true;
     watches_.erase(watch->subject);

@@ -43,7 +43,9 @@ public:
   using RemoteUnavailable::RemoteUnavailable;
 };
 
-class Link {
+class Driver;
+
+class Link : public std::enable_shared_from_this<Link> {
 public:
   Link(std::shared_ptr<Connection> connection, const NodeOptions& options, std::string inbox);
   Link(const Link&) = delete;
@@ -55,13 +57,14 @@ public:
   void ask(const std::string& subject, const Buffer& request, std::chrono::milliseconds timeout,
            std::unique_ptr<ReplySink> sink) noexcept;
   Future<std::exception_ptr> watch(const std::string& subject);
-  /// Subscribes `actor` to `subject` (a queue group when `queue` is not empty). Throws InvalidState when the
-  /// subject is served already, RemoteUnavailable when the node is closed or NATS refuses the subscription.
+  /// Subscribes `actor` to `subject` (a queue group when `queue` is not empty), on the node's strand (so that
+  /// drain() finds all its messages). Throws InvalidState when the subject is served already, RemoteUnavailable
+  /// when the node is closed or NATS refuses the subscription.
   void serve(const ActorRef<>& actor, const std::string& subject, const std::string& queue);
   bool connected() const noexcept { return connected_.load(std::memory_order_relaxed); }
 
-  /// Starts using `timers` (the driver's); ticks the sweep of dead served actors every heartbeat.
-  void open(Timers& timers);
+  /// Starts using `driver` (its timers, its strand's writes); ticks the sweep of dead served actors every heartbeat.
+  void open(Driver& driver);
   /// The node is going away: fails pending asks, ends watches with operation_aborted, unsubscribes everything.
   void close() noexcept;
 
@@ -72,6 +75,9 @@ public:
   /// The connection dropped: pending asks fail with RemoteUnavailable, new ones fail at once until restored().
   void lost();
   void restored();
+
+  /// Publishes the reply of a served ask or probe. Thread-safe.
+  void reply(const char* subject, const Buffer& buffer) noexcept;
 
 private:
   struct Slot {
@@ -88,7 +94,7 @@ private:
   };
   struct Served {
     ActorRef<> actor;
-    natsSubscription* subscription = nullptr;  // null until subscribed
+    natsSubscription* subscription = nullptr;
   };
   struct Watch {
     std::string subject;
@@ -117,7 +123,7 @@ private:
   void finish(std::vector<Pending> failed, const std::exception_ptr& error) noexcept;
   void expire(std::uint64_t id) noexcept;
   void dispatch(const Incoming& incoming, asio::io_context& io) noexcept;
-  void answer(const char* reply, const Buffer& buffer) noexcept;
+  void write_now() noexcept;
   void sweep() noexcept;
   void probe(const std::shared_ptr<Watch>& watch) noexcept;
   void probe_later(const std::shared_ptr<Watch>& watch) noexcept;
@@ -132,7 +138,7 @@ private:
   mutable std::mutex mutex_;
   bool closed_ = false;
   std::atomic<bool> connected_{true};
-  Timers* timers_ = nullptr;
+  Driver* driver_ = nullptr;  // while open
   std::uint64_t next_id_ = 0;
   std::uint64_t next_slot_ = 0;
   std::map<std::uint64_t, Pending> pending_;  // by id: the order asks were sent, so replies are found early
@@ -141,7 +147,7 @@ private:
   std::map<std::string, Served> served_;
   std::unordered_map<std::string, std::shared_ptr<Watch>> watches_;
 
-  // Strand only: messages the connection received and drain() handed out, to stop scanning once all are found.
+  // Strand only: messages the connection had received at the last drain (collect() stops once the new ones are found).
   natsStatistics* statistics_ = nullptr;
   std::uint64_t consumed_ = 0;
 };

@@ -144,7 +144,7 @@ Node::Node(System& system, NodeOptions options) : state_(std::make_unique<State>
 
   state.connection = std::make_shared<detail::Connection>();
   state.link = std::make_shared<detail::Link>(state.connection, state.options, std::move(inbox_name));
-  state.driver = std::make_shared<detail::Driver>(system.context(), state.link);
+  state.driver = std::make_shared<detail::Driver>(system.context(), state.link, state.connection);
 
   detail::Options nats_options;
   natsOptions* opts = nats_options.handle;
@@ -175,7 +175,7 @@ Node::Node(System& system, NodeOptions options) : state_(std::make_unique<State>
                             ": " + reason);
   }
   state.callbacks = callbacks;
-  state.driver->run(state.connection);
+  state.driver->run();
   state.link->open(*state.driver);
 }
 
@@ -200,8 +200,8 @@ void Node::subscribe(const ActorRef<>& actor, std::string_view name, bool group)
     throw InvalidState("cokka::nats::Node::serve: called on one of the System's io threads, which must read the "
                        "server's confirmation it waits for; call it from another thread (e.g. main)");
   std::string subject = state.options.prefix + "." + std::string(name);
-  state.link->serve(actor, subject, group ? std::string(name) : std::string());
-  state.driver->post_drain();
+  std::string queue = group ? std::string(name) : std::string();
+  state.driver->call([&] { state.link->serve(actor, subject, queue); });
   natsStatus status = natsConnection_FlushTimeout(state.connection->handle, state.options.connect_timeout.count());
   if (status != NATS_OK)
     throw RemoteUnavailable("cokka::nats: the server did not confirm the subscription to " + subject +
