@@ -108,7 +108,8 @@ TEST_CASE("ask completes any Asio completion token on the token's executor") {
   int awaited = 0;
   std::thread::id resumed_on;
   auto session = [&]() -> asio::awaitable<void> {
-    wire::Sum sum = co_await calc.ask<wire::Sum>(wire::Add{1, 2}, asio::use_awaitable);
+    wire::Add add{1, 2};  // named: g++ 12 destroys a braced temporary in co_await twice
+    wire::Sum sum = co_await calc.ask<wire::Sum>(add, asio::use_awaitable);
     awaited = sum.value;
     resumed_on = std::this_thread::get_id();
   };
@@ -267,12 +268,14 @@ TEST_CASE("async_wait_stopped completes once nobody serves the name any more") {
   std::exception_ptr why = stopped.get();
   REQUIRE(why);
   CHECK_THROWS_AS(std::rethrow_exception(why), cokka::RemoteUnavailable);
-  // The dead actor's name is unsubscribed: asks find nobody.
+  // The dead actor's name is unsubscribed: asks find nobody. (An ask in flight while the node unsubscribes is
+  // lost, at most once: it ends with Timeout.)
   CHECK(eventually([&] {
     try {
-      node.ref("calc").ask<int>(wire::Sleep{0}).get(5s);
+      node.ref("calc").with_timeout(300ms).ask<int>(wire::Sleep{0}).get(5s);
     } catch (const cokka::RemoteUnavailable& e) {
       return std::string(e.what()).find("nobody serves") != std::string::npos;
+    } catch (const cokka::Timeout&) {
     }
     return false;
   }));
