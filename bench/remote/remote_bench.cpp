@@ -2,7 +2,8 @@
 //
 //   remote_bench <nats url> [reps]
 //
-// Workloads, each run `reps` times alternating cokka and bare libnats, printed as one markdown table:
+// Both sides are connected for the whole run and take turns (latency: every 2,000 round trips), each workload
+// `reps` times, printed as one markdown table (median and range over the repetitions):
 // - ask latency: one request at a time from a plain thread, blocking for the reply (cokka: ask().get(); bare:
 //   natsConnection_Request); median and 90th percentile of 20,000 round trips;
 // - asks with 16 in flight: cokka: 16 coroutines on an io_context co_await ask(use_awaitable) in a loop; bare: 16
@@ -69,12 +70,13 @@ struct Percentiles {
   double median;
   double p90;
 };
-Percentiles percentiles(std::vector<double> samples) {
+Percentiles percentiles(std::vector<double> samples) {  // of microseconds
   std::sort(samples.begin(), samples.end());
   return {samples[samples.size() / 2], samples[samples.size() * 9 / 10]};
 }
 
 constexpr int latency_count = 20000;
+constexpr int latency_chunks = 10;  // the two sides take turns every latency_count / latency_chunks round trips
 constexpr int window = 16;
 constexpr int window_count = 40000;
 constexpr long tell_count = 1000000;
@@ -94,15 +96,12 @@ public:
     for (int i = 0; i < 2000; ++i) echo_.ask<int>(Add{i, 1}).get();  // warm up
   }
 
-  Percentiles latency() {
-    std::vector<double> samples;
-    samples.reserve(latency_count);
-    for (int i = 0; i < latency_count; ++i) {
+  void latency(std::vector<double>& samples, int count) {
+    for (int i = 0; i < count; ++i) {
       auto start = Clock::now();
       if (echo_.ask<int>(Add{i, 1}).get() != i + 1) throw std::runtime_error("wrong reply");
       samples.push_back(seconds_since(start) * 1e6);
     }
-    return percentiles(std::move(samples));
   }
 
   double in_flight() {
@@ -165,15 +164,12 @@ public:
     natsOptions_Destroy(options_);
   }
 
-  Percentiles latency() {
-    std::vector<double> samples;
-    samples.reserve(latency_count);
-    for (int i = 0; i < latency_count; ++i) {
+  void latency(std::vector<double>& samples, int count) {
+    for (int i = 0; i < count; ++i) {
       auto start = Clock::now();
       request();
       samples.push_back(seconds_since(start) * 1e6);
     }
-    return percentiles(std::move(samples));
   }
 
   double in_flight() {
@@ -272,29 +268,36 @@ int main(int argc, char** argv) {
   Row tell_row{"tells, end to end", "msgs/s (higher)", true, {}, {}};
   Row send_row{"tells, sending only", "msgs/s (higher)", true, {}, {}};
   try {
+    // Both sides stay connected for the whole run and take turns, so that both see the same machine: this VM is
+    // shared, and its load changes within seconds.
+    CokkaSide cokka_side(url);
+    BareSide bare_side(url);
     for (int rep = 0; rep < reps; ++rep) {
-      for (int side = 0; side < 2; ++side) {
-        bool cokka_turn = (side + rep) % 2 == 0;  // alternate who goes first
-        auto record = [&](auto& impl) {
-          auto latency = impl.latency();
-          auto window = impl.in_flight();
-          auto [end_to_end, sending] = impl.tells();
-          auto pick = [&](Row& row) -> std::vector<double>& { return cokka_turn ? row.cokka : row.bare; };
-          pick(latency_median).push_back(latency.median);
-          pick(latency_p90).push_back(latency.p90);
-          pick(window_row).push_back(window);
-          pick(tell_row).push_back(end_to_end);
-          pick(send_row).push_back(sending);
-        };
-        if (cokka_turn) {
-          CokkaSide cokka_side(url);
-          record(cokka_side);
+      bool cokka_first = rep % 2 == 0;
+      auto both = [&](auto&& run) {
+        if (cokka_first) {
+          run(cokka_side, true);
+          run(bare_side, false);
         } else {
-          BareSide bare_side(url);
-          record(bare_side);
+          run(bare_side, false);
+          run(cokka_side, true);
         }
-        std::fprintf(stderr, "rep %d/%d: %s done\n", rep + 1, reps, cokka_turn ? "cokka" : "bare libnats");
+      };
+      std::vector<double> samples[2];
+      for (int chunk = 0; chunk < latency_chunks; ++chunk)
+        both([&](auto& side, bool is_cokka) { side.latency(samples[is_cokka], latency_count / latency_chunks); });
+      for (bool is_cokka : {true, false}) {
+        auto [median_us, p90_us] = percentiles(samples[is_cokka]);
+        (is_cokka ? latency_median.cokka : latency_median.bare).push_back(median_us);
+        (is_cokka ? latency_p90.cokka : latency_p90.bare).push_back(p90_us);
       }
+      both([&](auto& side, bool is_cokka) { (is_cokka ? window_row.cokka : window_row.bare).push_back(side.in_flight()); });
+      both([&](auto& side, bool is_cokka) {
+        auto [end_to_end, sending] = side.tells();
+        (is_cokka ? tell_row.cokka : tell_row.bare).push_back(end_to_end);
+        (is_cokka ? send_row.cokka : send_row.bare).push_back(sending);
+      });
+      std::fprintf(stderr, "rep %d/%d done\n", rep + 1, reps);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "remote_bench: %s\n", e.what());
