@@ -27,7 +27,7 @@ struct NodeOptions {
   std::string servers = "nats://127.0.0.1:4222";
   /// This node's name: the NATS client name (server monitoring) and the name in cokka's log records.
   std::string node = "cokka";
-  /// Subjects are `<prefix>.<name>`; nodes must agree on it.
+  /// Subjects are `prefix.name`; nodes must agree on it.
   std::string prefix = "cokka";
   /// Default time an ask may take before it fails with Timeout (RemoteRef::with_timeout overrides it).
   std::chrono::milliseconds ask_timeout{30000};
@@ -45,7 +45,7 @@ struct NodeOptions {
 };
 
 /// A NATS connection driven by the System's io_context: no reader, flusher or delivery thread of its own. Serves
-/// local actors under names (subject `<prefix>.<name>`) and makes RemoteRefs to names served anywhere on the
+/// local actors under names (subject `prefix.name`) and makes RemoteRefs to names served anywhere on the
 /// cluster. Reconnects automatically; while it is disconnected, asks fail at once with RemoteUnavailable and
 /// tells are buffered by the client (up to 8 MB) and sent after the reconnection.
 ///
@@ -64,7 +64,7 @@ public:
   /// of the System's io threads (the only ones that can read the server's answer), never longer.
   ~Node();
 
-  /// Answers messages for subject `<prefix>.<name>` with `actor`: tells become tells, asks become asks whose reply
+  /// Answers messages for subject `prefix.name` with `actor`: tells become tells, asks become asks whose reply
   /// (or exception) goes back. Every node that serves a name gets every message for it (use serve_group for a
   /// pool). Returns once the server has the subscription, so a remote ask made after it finds the actor. Once the
   /// actor is dead the name is unsubscribed. Throws InvalidState when this node already serves `name` or the name
