@@ -64,6 +64,15 @@ cokka::nats::NodeOptions options(const test::NatsServer& server, std::string nod
   return {.servers = server.url(), .node = std::move(node), .ask_timeout = 10s, .heartbeat = 50ms};
 }
 
+/// The setting of most cases: a server, a System, and a node "n1" serving a Calculator under the name "calc".
+struct Served {
+  test::NatsServer server;
+  cokka::System system{cokka::threads{2}};
+  cokka::nats::Node node{system, options(server, "n1")};
+  cokka::ActorRef<Calculator> actor = system.start<Calculator>();
+  cokka::nats::RemoteRef calc = (node.serve(actor, "calc"), node.ref("calc"));
+};
+
 /// Waits up to 10 s for `done`.
 template <class F>
 bool eventually(F&& done) {
@@ -129,13 +138,7 @@ TEST_CASE("ask completes any Asio completion token on the token's executor") {
   CHECK_FALSE(failure);
 }
 
-TEST_CASE("a remote handler's exception arrives as RemoteError with its type and what(); the actor lives on") {
-  test::NatsServer server;
-  cokka::System system(cokka::threads{2});
-  cokka::nats::Node node(system, options(server, "n1"));
-  auto actor = system.start<Calculator>();
-  node.serve(actor, "calc");
-  auto calc = node.ref("calc");
+TEST_CASE_FIXTURE(Served, "a remote handler's exception arrives as RemoteError with its type and what(), the actor lives on") {
   try {
     calc.ask<wire::Sum>(wire::Fail{"no such thing"}).get(5s);
     FAIL("no exception");
@@ -147,12 +150,7 @@ TEST_CASE("a remote handler's exception arrives as RemoteError with its type and
   CHECK(calc.ask<wire::Sum>(wire::Add{1, 1}).get(5s).value == 2);
 }
 
-TEST_CASE("replies convert to R: void, Message, and BadReplyType naming both types") {
-  test::NatsServer server;
-  cokka::System system(cokka::threads{2});
-  cokka::nats::Node node(system, options(server, "n1"));
-  node.serve(system.start<Calculator>(), "calc");
-  auto calc = node.ref("calc");
+TEST_CASE_FIXTURE(Served, "replies convert to R: void, Message, and BadReplyType naming both types") {
   CHECK_NOTHROW(calc.ask<void>(wire::Note{"x"}).get(5s));
   CHECK_NOTHROW(calc.ask<void>(wire::Add{1, 2}).get(5s));           // a value, ignored
   CHECK_FALSE(calc.ask(wire::Note{"y"}).get(5s).has_value());       // Message: empty for a void handler
@@ -183,20 +181,15 @@ TEST_CASE("an ask nobody serves fails at once with RemoteUnavailable (no respond
   node.ref("nobody.home").tell(wire::Add{});  // a tell to nobody is simply lost
 }
 
-TEST_CASE("an ask without a reply in time fails with Timeout; the late reply is dropped") {
-  test::NatsServer server;
-  cokka::System system(cokka::threads{2});
-  cokka::nats::Node node(system, options(server, "n1"));
-  node.serve(system.start<Calculator>(), "calc");
-  auto calc = node.ref("calc").with_timeout(50ms);
-  CHECK(calc.timeout() == 50ms);
+TEST_CASE_FIXTURE(Served, "an ask without a reply in time fails with Timeout, the late reply is dropped") {
+  auto hasty = calc.with_timeout(50ms);
+  CHECK(hasty.timeout() == 50ms);
   auto start = Clock::now();
-  CHECK_THROWS_AS(calc.ask<int>(wire::Sleep{400}).get(5s), cokka::Timeout);
+  CHECK_THROWS_AS(hasty.ask<int>(wire::Sleep{400}).get(5s), cokka::Timeout);
   CHECK(Clock::now() - start < 350ms);
   CHECK_THROWS_AS(calc.ask<int>(wire::Sleep{400}, 30ms), cokka::Timeout);
   // The late replies come in while these wait: each ask gets its own reply.
-  auto slow = node.ref("calc");
-  for (int i = 0; i < 3; ++i) CHECK(slow.ask<wire::Sum>(wire::Add{i, 1}).get(5s).value == i + 1);
+  for (int i = 0; i < 3; ++i) CHECK(calc.ask<wire::Sum>(wire::Add{i, 1}).get(5s).value == i + 1);
 }
 
 TEST_CASE("serve_group: each message goes to exactly one member of the group, on any node") {
@@ -219,12 +212,7 @@ TEST_CASE("serve_group: each message goes to exactly one member of the group, on
   CHECK(per_member[2000] > 0);
 }
 
-TEST_CASE("misuse fails with a clear exception") {
-  test::NatsServer server;
-  cokka::System system(cokka::threads{2});
-  cokka::nats::Node node(system, options(server, "n1"));
-  auto actor = system.start<Calculator>();
-  node.serve(actor, "calc");
+TEST_CASE_FIXTURE(Served, "misuse fails with a clear exception") {
   CHECK_THROWS_WITH_AS(node.serve(actor, "calc"), doctest::Contains("already serves cokka.calc"), cokka::InvalidState);
   for (const char* bad : {"", "a b", "svc.*", ".x", "x.", "a..b", "x>"})
     CHECK_THROWS_WITH_AS(node.serve(actor, bad), doctest::Contains("not a valid name"), cokka::InvalidState);
@@ -246,22 +234,16 @@ TEST_CASE("misuse fails with a clear exception") {
   });
   CHECK(from_io.get_future().get().find("io threads") != std::string::npos);
   CHECK_THROWS_AS(cokka::nats::Node(system, {.servers = " , "}), cokka::InvalidState);
-  try {
+  auto connect_to_nobody = [&] {
     cokka::nats::Node(system, {.servers = "nats://127.0.0.1:" + std::to_string(test::free_port()), .node = "lost",
                                .connect_timeout = 200ms});
-    FAIL("no exception");
-  } catch (const cokka::RemoteUnavailable& e) {
-    CHECK(std::string(e.what()).find("lost: cannot connect to nats://127.0.0.1:") != std::string::npos);
-  }
+  };
+  CHECK_THROWS_WITH_AS(connect_to_nobody(), doctest::Contains("lost: cannot connect to nats://127.0.0.1:"),
+                       cokka::RemoteUnavailable);
 }
 
-TEST_CASE("async_wait_stopped completes once nobody serves the name any more") {
-  test::NatsServer server;
-  cokka::System system(cokka::threads{2});
-  cokka::nats::Node node(system, options(server, "n1"));
-  auto actor = system.start<Calculator>();
-  node.serve(actor, "calc");
-  auto stopped = node.ref("calc").async_wait_stopped(asio::use_future);
+TEST_CASE_FIXTURE(Served, "async_wait_stopped completes once nobody serves the name any more") {
+  auto stopped = calc.async_wait_stopped(asio::use_future);
   CHECK(stopped.wait_for(200ms) == std::future_status::timeout);  // probes answered: alive
   actor.stop();
   REQUIRE(stopped.wait_for(5s) == std::future_status::ready);
@@ -282,14 +264,10 @@ TEST_CASE("async_wait_stopped completes once nobody serves the name any more") {
   // A name nobody serves is stopped at the first probe.
   auto never = node.ref("never.served").async_wait_stopped(asio::use_future);
   REQUIRE(never.wait_for(5s) == std::future_status::ready);
-  try {
-    std::rethrow_exception(never.get());
-  } catch (const cokka::RemoteUnavailable& e) {
-    CHECK(std::string(e.what()).find("nobody serves") != std::string::npos);
-  }
+  CHECK_THROWS_WITH_AS(std::rethrow_exception(never.get()), doctest::Contains("nobody serves"), cokka::RemoteUnavailable);
 }
 
-TEST_CASE("destroying the node ends its pending asks and watches; its refs then refuse every send") {
+TEST_CASE("destroying the node ends its pending asks and watches, its refs then refuse every send") {
   test::NatsServer server;
   cokka::System system(cokka::threads{2});
   cokka::nats::Node service(system, options(server, "service"));
@@ -326,11 +304,7 @@ TEST_CASE("after connecting, a node adds no thread: no reader, flusher or delive
   CHECK(test::thread_count() == baseline);
 }
 
-TEST_CASE("undecodable and unknown messages are dead letters on the receiver; an ask gets a RemoteError") {
-  test::NatsServer server;
-  cokka::System system(cokka::threads{2});
-  cokka::nats::Node node(system, options(server, "n1"));
-  node.serve(system.start<Calculator>(), "calc");
+TEST_CASE_FIXTURE(Served, "undecodable and unknown messages are dead letters on the receiver, an ask gets a RemoteError") {
   test::LogCapture log(spdlog::level::warn);
 
   natsConnection* raw = nullptr;  // a plain libnats client, as another program would be
@@ -355,7 +329,7 @@ TEST_CASE("undecodable and unknown messages are dead letters on the receiver; an
   CHECK(log.count(spdlog::level::warn, "dead letter on cokka.calc (node n1)") == 3);
 }
 
-TEST_CASE("a dropped connection fails pending asks at once; the node reconnects and later asks succeed") {
+TEST_CASE("a dropped connection fails pending asks at once, the node reconnects and later asks succeed") {
   test::NatsServer server;
   cokka::System system(cokka::threads{2});
   auto opts = options(server, "n1");
