@@ -387,7 +387,8 @@ void Link::collect(std::vector<Incoming>& incoming, std::vector<Outcome>& outcom
       if (handle(status, message)) ++found;
     }
   };
-  for (auto& [subject, served] : served_) {
+  for (auto& entry : served_) {
+    const Served& served = entry.second;  // not a structured binding: a lambda cannot capture one in C++20
     take(served.subscription, [&](natsStatus, natsMsg* message) {
       if (message) incoming.push_back(Incoming{served.actor, message});
       return true;
