@@ -1,9 +1,12 @@
 #pragma once
 
-#include <asio/io_context.hpp>
-
+// The standard headers first: Asio's configuration reads libstdc++'s macros, and with Asio first this file's
+// users saw no aligned_alloc, so their handler memory came from operator new while every other translation unit
+// freed it with free() (ASan: alloc-dealloc-mismatch, seen with cokka::nats's tests).
 #include <atomic>
 #include <memory>
+
+#include <asio/io_context.hpp>
 
 namespace cokka::detail {
 
