@@ -17,15 +17,7 @@ bool spin_until_ready(const FutureStateBase& state) {
 }
 }  // namespace
 
-// An exception's reference count lives in libstdc++, which ThreadSanitizer does not instrument. When a handler's
-// exception reached an asker that read what() and let go of it, and the state is destroyed afterwards on the
-// replying actor's thread (the envelope holding the promise goes last), TSan sees the exception freed there with
-// no happens-before to the asker's read: the known false positive of exceptions shared across threads (also
-// std::future's). Every exception a future stores is released here, out of line, so that tests/tsan.supp can
-// name exactly this frame, and no other.
-[[gnu::noinline]] void release_stored_exception(std::exception_ptr& error) noexcept { error = nullptr; }
-
-FutureStateBase::~FutureStateBase() { release_stored_exception(error_); }
+FutureStateBase::~FutureStateBase() = default;
 
 void FutureStateBase::wait() {
   if (ready()) return;

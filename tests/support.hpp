@@ -18,11 +18,10 @@ namespace test {
 /// A one-shot gate: handlers block on it until the test opens it.
 class Gate {
 public:
+  /// Notifies under the lock: a waiter may destroy the gate as soon as it returns from wait().
   void open() {
-    {
-      std::lock_guard lock(mutex_);
-      open_ = true;
-    }
+    std::lock_guard lock(mutex_);
+    open_ = true;
     cv_.notify_all();
   }
   /// Waits for open(); false after 10 s (so a broken test fails instead of hanging).

@@ -72,7 +72,7 @@ public:
   bool try_set_exception(std::exception_ptr error) noexcept;
 
 protected:
-  /// Releases the stored exception through release_stored_exception (see there).
+  /// Out of line: the states of all value types share it.
   ~FutureStateBase();
   /// Gives the calling producer the right to write the value; false when someone else already has it.
   bool claim() noexcept;
