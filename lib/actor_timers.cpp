@@ -56,7 +56,7 @@ ActorTimers::~ActorTimers() { cancel_all(); }
 
 void ActorTimers::start(TimerKey key, Message message, Repeat repeat, Clock::duration delay, MessageCopy copy) {
   auto found = entries_.find(key);
-  if (found != entries_.end()) unschedule(found->second);
+  if (found != entries_.end()) unschedule(found->second, true);
   auto& entry = found != entries_.end() ? found->second : entries_.try_emplace(key).first->second;
   entry.generation = ++generations_;
   entry.repeat = repeat;
@@ -74,21 +74,27 @@ void ActorTimers::start(TimerKey key, Message message, Repeat repeat, Clock::dur
 
 void ActorTimers::schedule(const TimerKey& key, Entry& entry, Message message, Clock::time_point at) {
   auto* timer = new KeyedTimer(cell_.shared_from_this(), std::move(message), key, entry.generation);
+  // Ours until delivery or unschedule: once fired, the mailbox holds the wheel's reference, and a dying actor
+  // frees what its mailbox held before its timers are cancelled.
+  timer->add_ref();
   entry.pending = timer;
   entry.scheduled = at;
   cell_.system_state().timers->schedule(timer, at);
 }
 
 // A timer still in the wheel is taken out; one that fired already waits in the mailbox, where the generation
-// check drops it.
-void ActorTimers::unschedule(Entry& entry) noexcept {
-  if (auto* pending = std::exchange(entry.pending, nullptr)) cell_.system_state().timers->cancel(pending);
+// check drops it. `service`: false once the System closed its TimerService (which aborted what it held).
+void ActorTimers::unschedule(Entry& entry, bool service) noexcept {
+  auto* pending = std::exchange(entry.pending, nullptr);
+  if (!pending) return;
+  if (service) cell_.system_state().timers->cancel(pending);
+  pending->dispose();
 }
 
 bool ActorTimers::cancel(const TimerKey& key) {
   auto found = entries_.find(key);
   if (found == entries_.end()) return false;
-  unschedule(found->second);
+  unschedule(found->second, true);
   entries_.erase(found);
   return true;
 }
@@ -97,17 +103,19 @@ bool ActorTimers::cancel(const TimerKey& key) {
 // System's service aborted the pending timers already.
 void ActorTimers::cancel_all() noexcept {
   ActorCell::Entry entry(cell_);
-  if (entry)
-    for (auto& [key, timer] : entries_) unschedule(timer);
+  for (auto& [key, timer] : entries_) unschedule(timer, static_cast<bool>(entry));
   entries_.clear();
 }
 
 bool ActorTimers::is_active(const TimerKey& key) const { return entries_.contains(key); }
 
-bool ActorTimers::deliverable(const KeyedTimer& timer) {
+bool ActorTimers::deliverable(KeyedTimer& timer) {
   auto found = entries_.find(timer.key());
   if (found == entries_.end() || found->second.generation != timer.generation()) return false;
-  if (found->second.pending == &timer) found->second.pending = nullptr;  // out of the wheel for good
+  if (found->second.pending == &timer) {  // delivered: nothing left to cancel
+    found->second.pending = nullptr;
+    timer.dispose();  // ours; the mailbox's reference keeps it through the delivery
+  }
   return true;
 }
 

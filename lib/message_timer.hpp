@@ -45,8 +45,9 @@ protected:
 /// A timer of Actor::timers(): delivered while its generation is its key's current one.
 class KeyedTimer final : public MessageTimer {
 public:
-  KeyedTimer(std::shared_ptr<ActorCell> target, Message message, TimerKey key, std::uint64_t generation) noexcept
-      : MessageTimer(std::move(target), std::move(message)), key_(std::move(key)), generation_(generation) {}
+  KeyedTimer(std::shared_ptr<ActorCell> target, Message message, const TimerKey& key,
+             std::uint64_t generation) noexcept
+      : MessageTimer(std::move(target), std::move(message)), key_(key), generation_(generation) {}
 
   bool accept(ActorCell& cell) noexcept override;
   void handled(ActorCell& cell) override;

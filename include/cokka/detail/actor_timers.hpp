@@ -43,7 +43,7 @@ public:
   bool is_active(const TimerKey& key) const;
 
   /// At delivery: true when `timer` is still its key's current timer (else its message is dropped).
-  bool deliverable(const KeyedTimer& timer);
+  bool deliverable(KeyedTimer& timer);
   /// After the handler of `timer`'s message finished: ends a single timer, schedules a repeating one's next.
   void handled(const KeyedTimer& timer);
 
@@ -55,11 +55,11 @@ private:
     Clock::time_point scheduled;  // when the timer now pending (or in flight) was due
     MessageCopy copy;
     Message prototype;             // a repeating timer's message, copied for each delivery
-    KeyedTimer* pending;           // in the wheel (not fired yet), or null
+    KeyedTimer* pending;           // a reference of ours on the timer not delivered yet (in the wheel or queued), or null
   };
 
   void schedule(const TimerKey& key, Entry& entry, Message message, Clock::time_point at);
-  void unschedule(Entry& entry) noexcept;
+  void unschedule(Entry& entry, bool service) noexcept;
 
   ActorCell& cell_;
   std::uint64_t generations_ = 0;

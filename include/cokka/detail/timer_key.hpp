@@ -25,7 +25,9 @@ concept TimerKeyType = std::equality_comparable<K> && std::copy_constructible<K>
 /// different types never compare equal. Small keys are stored in place; larger ones are shared, immutable.
 class TimerKey {
 public:
-  template <TimerKeyType K>
+  // TimerKey itself is ruled out first: checking TimerKeyType<TimerKey> would recurse through this constructor.
+  template <class K>
+    requires(!std::is_same_v<K, TimerKey> && TimerKeyType<K>)
   explicit TimerKey(K key) : ops_(&ops_for<K>) {
     if constexpr (stored_in_place<K>)
       ::new (static_cast<void*>(storage_)) K(std::move(key));
