@@ -6,7 +6,6 @@
 #include "cokka/detail/death_watch.hpp"
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <random>
@@ -39,7 +38,7 @@ public:
   std::unique_ptr<ActorBase> build() const { return factory_(); }
   /// True from a restart until the new incarnation's on_start has finished.
   bool restarted_instance = false;
-  int restart_count() const noexcept { return static_cast<int>(recent_.size()); }
+  int restart_count() const noexcept { return restarts_in_window_; }
   const RestartPolicy& policy() const noexcept { return policy_; }
 
   // --- watches this actor holds ---
@@ -54,7 +53,8 @@ private:
   ActorCell& cell_;
   RestartPolicy policy_{};
   ActorFactory factory_;
-  std::deque<Clock::time_point> recent_;  // restarts within the policy's window
+  Clock::time_point window_opened_{};  // the first restart of the current window
+  int restarts_in_window_ = 0;
   std::minstd_rand random_{std::random_device{}()};
   std::uint64_t generations_ = 0;
   std::unordered_map<const ActorCell*, std::unique_ptr<WatchRecord>> watches_;

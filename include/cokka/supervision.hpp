@@ -40,7 +40,8 @@ struct Terminated {
 struct RestartPolicy {
   /// Restarts allowed within `within`; one more failure stops the actor.
   int max_restarts = 10;
-  /// The window restarts are counted in.
+  /// The window restarts are counted in: it opens at a restart and lasts this long; the first restart after
+  /// it opens the next window, counting from one again (Akka's rule: a storm costs no memory per restart).
   Clock::duration within = std::chrono::seconds(60);
   /// The delay before the first restart; each further restart within the window doubles it, up to backoff_max.
   Clock::duration backoff_min = std::chrono::milliseconds(0);
