@@ -57,7 +57,7 @@ TEST_CASE("http parser: absolute-form targets, bare LF line ends and leading emp
   CHECK(parsed("GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n").state() == State::complete);
 }
 
-TEST_CASE("http parser: incomplete until the empty line; a pipelined request after it is left alone") {
+TEST_CASE("http parser: incomplete until the empty line, a pipelined request after it is left alone") {
   const std::string two = "GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n";
   RequestParser parser(limit);
   CHECK(parser.parse(std::string_view(two).substr(0, 20)) == State::incomplete);

@@ -61,8 +61,10 @@ bool refuses_connections(std::uint16_t port) {
 // ---- The endpoints ----
 
 TEST_CASE("live view: GET /healthz answers ok") {
+  //! [open]
   cokka::System system(cokka::threads{2});
-  cokka::LiveView view(system);
+  cokka::LiveView view(system);  // on the System's io_context, 127.0.0.1, a free port ({.port = 8080}: that one)
+  //! [open]
   CHECK(view.endpoint().address().is_loopback());
   CHECK(view.port() != 0);
   CHECK(view.url() == "http://127.0.0.1:" + std::to_string(view.port()) + "/");
@@ -126,7 +128,7 @@ TEST_CASE("live view: GET /actors.json has every documented field") {
   }
 }
 
-TEST_CASE("live view: a deadlocked pair is a cycle; an actor waiting on it is not part of it") {
+TEST_CASE("live view: a deadlocked pair is a cycle, an actor waiting on it is not part of it") {
   cokka::System system(cokka::threads{2});
   test::start_deadlock(system);
   cokka::LiveView view(system);
@@ -151,7 +153,7 @@ TEST_CASE("live view: a deadlocked pair is a cycle; an actor waiting on it is no
   CHECK(by_type["test::Worker"]["in_cycle"] == false);
 }
 
-TEST_CASE("live view: max_actors lists the first ones and says so; cycles are found among all") {
+TEST_CASE("live view: max_actors lists the first ones and says so, cycles are found among all") {
   cokka::System system(cokka::threads{2});
   for (int i = 0; i < 3; ++i) system.start<test::Worker>();
   test::start_deadlock(system);
@@ -188,7 +190,7 @@ TEST_CASE("live view: a source with metrics and dead letters: /metrics answers a
   server->close();
 }
 
-TEST_CASE("live view: HEAD has GET's headers and no body; other methods get 405; unknown paths 404") {
+TEST_CASE("live view: HEAD has GET's headers and no body, other methods get 405, unknown paths 404") {
   cokka::System system(cokka::threads{2});
   cokka::LiveView view(system);
   {
@@ -216,7 +218,7 @@ TEST_CASE("live view: HEAD has GET's headers and no body; other methods get 405;
 
 // ---- Refused requests and limits ----
 
-TEST_CASE("live view: malformed requests get 400 and the connection closes; the server serves on") {
+TEST_CASE("live view: malformed requests get 400 and the connection closes, the server serves on") {
   cokka::System system(cokka::threads{2});
   cokka::LiveView view(system);
   const std::vector<std::string> malformed = {
@@ -305,7 +307,7 @@ TEST_CASE("live view: a port in use throws std::system_error naming it") {
   CHECK(get(port, "/healthz").status == 200);  // the first one serves on
 }
 
-TEST_CASE("live view: one connection over max_connections gets 503; a slot frees when a client leaves") {
+TEST_CASE("live view: one connection over max_connections gets 503, a slot frees when a client leaves") {
   cokka::System system(cokka::threads{2});
   cokka::LiveView view(system, {.max_connections = 3});
   std::vector<std::unique_ptr<HttpClient>> idle;
@@ -396,7 +398,7 @@ TEST_CASE("live view: destroying the view closes the acceptor and every connecti
   CHECK(refuses_connections(port));
 }
 
-TEST_CASE("live view: destroying the System first closes the view; the view goes later") {
+TEST_CASE("live view: destroying the System first closes the view, the view goes later") {
   auto system = std::make_unique<cokka::System>(cokka::threads{2});
   test::start_deadlock(*system);
   auto view = std::make_unique<cokka::LiveView>(*system);
@@ -453,7 +455,7 @@ TEST_CASE("live view: the System destroyed while clients keep asking") { shut_do
 
 TEST_CASE("live view: the view destroyed while clients keep asking, then the System at once") { shut_down_under_load(false); }
 
-TEST_CASE("live view: on a borrowed io_context, ~System closes the view; the context may go before the view") {
+TEST_CASE("live view: on a borrowed io_context, ~System closes the view, the context may go before the view") {
   auto io = std::make_unique<asio::io_context>();
   auto work = asio::make_work_guard(*io);
   std::thread runner([&] { io->run(); });
@@ -483,7 +485,9 @@ TEST_CASE("live view: on an io_context of the caller's own, which the caller run
   auto work = asio::make_work_guard(io);
   std::thread runner([&] { io.run(); });
   {
-    cokka::LiveView view(system, io, {});
+    //! [own_context]
+    cokka::LiveView view(system, io, {.port = 0, .max_connections = 4});  // served by the threads that run io
+    //! [own_context]
     CHECK(actors_json(view.port())["cycles"].size() == 1);
     HttpClient idle(view.port());
   }
