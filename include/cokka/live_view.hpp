@@ -30,7 +30,7 @@ struct LiveViewOptions {
   /// through a DNS name rebound to 127.0.0.1). The view changes nothing, but it shows every actor's type and
   /// what it does: expose it on trusted networks only.
   bool allow_remote = false;
-  /// Connections open at once; one more is answered 503 and closed.
+  /// Connections open at once (at least 1); one more is answered 503 and closed.
   std::size_t max_connections = 16;
   /// Bytes of a request's line and header fields; a longer request is answered 431.
   std::size_t max_request_bytes = 8192;

@@ -11,6 +11,9 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <future>
 #include <map>
@@ -377,6 +380,49 @@ TEST_CASE("live view: many clients at once, each with many requests") {
     });
   for (auto& client : clients) client.join();
   CHECK(ok == 16 * 25);
+}
+
+TEST_CASE("live view: out of file descriptors, the acceptor pauses and accepts again once there are some") {
+  cokka::System system(cokka::threads{2});
+  cokka::LiveView view(system);
+  rlimit limit{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &limit) == 0);
+  // The client's socket takes the lowest free descriptor; with the limit right above it, the server's accept of
+  // that connection fails with EMFILE.
+  const int lowest_free = ::dup(0);
+  REQUIRE(lowest_free >= 0);
+  ::close(lowest_free);
+  rlimit tight = limit;
+  tight.rlim_cur = static_cast<rlim_t>(lowest_free) + 1;
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &tight) == 0);
+  HttpClient client(view.port());
+  client.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  const auto starved = client.read_reply(false, 500ms);
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &limit) == 0);
+  CHECK_FALSE(starved);
+  const auto reply = client.read_reply();
+  REQUIRE(reply);
+  CHECK(reply->status == 200);
+}
+
+TEST_CASE("live view: an answer that throws is a 500 with the reason, and the server serves on") {
+  struct Failing final : cokka::detail::live_view::Source {
+    std::vector<cokka::debug::ActorSnapshot> actors() override { throw std::runtime_error("no snapshot today"); }
+    json metrics() override { return nullptr; }
+    json dead_letters() override { return nullptr; }
+    Exposition prometheus() override { return {std::nullopt, "none"}; }
+  };
+  asio::io_context io;
+  auto server = cokka::detail::live_view::serve(io, {asio::ip::address_v4::loopback(), 0}, {},
+                                                std::make_shared<Failing>(), {});
+  std::thread runner([&] { io.run(); });
+  const auto port = server->local_endpoint().port();
+  const auto failed = get(port, "/actors.json");
+  CHECK(failed.status == 500);
+  CHECK(failed.body.find("no snapshot today") != std::string::npos);
+  CHECK(get(port, "/healthz").status == 200);
+  server->close();
+  runner.join();  // closed, the server leaves no work in io
 }
 
 // ---- Shutdown: every order, with clients connected and mid-request ----
