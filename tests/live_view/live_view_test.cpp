@@ -144,8 +144,8 @@ TEST_CASE("live view: a deadlocked pair is a cycle, an actor waiting on it is no
   std::map<std::string, json> by_type;
   for (const auto& actor : data["actors"]) by_type[actor["type"]] = actor;
   CHECK(by_type["test::Alice"]["state"] == "awaiting");
-  CHECK(by_type["test::Alice"]["handling"] == "test::Start");
-  CHECK(by_type["test::Alice"]["mailbox_depth"] == 2);  // Bob's Confirm and Carol's Question
+  CHECK(by_type["test::Alice"]["handling"] == "test::Wait");
+  CHECK(by_type["test::Alice"]["mailbox_depth"] == 2);  // Bob's Wait and Carol's
   CHECK(by_type["test::Alice"]["awaiting"]["urn"] == by_type["test::Bob"]["urn"]);
   CHECK(by_type["test::Alice"]["awaiting"]["type"] == "test::Bob");
   CHECK(by_type["test::Alice"]["in_cycle"] == true);
@@ -444,18 +444,30 @@ TEST_CASE("live view: destroying the view closes the acceptor and every connecti
   CHECK(refuses_connections(port));
 }
 
-TEST_CASE("live view: destroying the System first closes the view, the view goes later") {
-  auto system = std::make_unique<cokka::System>(cokka::threads{2});
+namespace {
+
+// Opens a view on a deadlocked `system` with one client idle and one half-way through a request, destroys the
+// System, and checks that the view closed both and its acceptor. Returns the view, which outlives its System.
+std::unique_ptr<cokka::LiveView> destroy_system_under_view(std::unique_ptr<cokka::System>& system) {
   test::start_deadlock(*system);
   auto view = std::make_unique<cokka::LiveView>(*system);
   const auto port = view->port();
+  CHECK(actors_json(port)["cycles"].size() == 1);
   HttpClient idle(port);
   HttpClient partial(port);
-  partial.send("GET / HTTP/1.1\r\n");
+  partial.send("GET /actors.json HTTP/1.1\r\n");
   system.reset();
   CHECK(idle.closed_by_server());
   CHECK(partial.closed_by_server());
   CHECK(refuses_connections(port));
+  return view;
+}
+
+}  // namespace
+
+TEST_CASE("live view: destroying the System first closes the view, the view goes later") {
+  auto system = std::make_unique<cokka::System>(cokka::threads{2});
+  auto view = destroy_system_under_view(system);
   view.reset();
 }
 
@@ -506,17 +518,7 @@ TEST_CASE("live view: on a borrowed io_context, ~System closes the view, the con
   auto work = asio::make_work_guard(*io);
   std::thread runner([&] { io->run(); });
   auto system = std::make_unique<cokka::System>(*io);
-  test::start_deadlock(*system);
-  auto view = std::make_unique<cokka::LiveView>(*system);
-  const auto port = view->port();
-  CHECK(actors_json(port)["cycles"].size() == 1);
-  HttpClient idle(port);
-  HttpClient partial(port);
-  partial.send("GET /actors.json HTTP/1.1\r\n");
-  system.reset();
-  CHECK(idle.closed_by_server());
-  CHECK(partial.closed_by_server());
-  CHECK(refuses_connections(port));
+  auto view = destroy_system_under_view(system);
   work.reset();
   io->stop();
   runner.join();

@@ -148,12 +148,10 @@ inline HttpReply get(std::uint16_t port, std::string_view path) {
 
 // ---- A scene: Alice and Bob ask each other (a deadlock), Carol waits for Alice, and two idle Workers. ----
 
-struct Start {};
-struct Question {};
-struct Confirm {};
+struct Wait {};
 
-/// On Start asks its peer a Question; on a Question asks its peer to Confirm; answers a Confirm at once. Two
-/// peers pointing at each other deadlock once one gets a Start: each awaits the other, whose mailbox is held.
+/// On a Wait, asks its peer to Wait too and awaits the answer. Two that point at each other deadlock once one
+/// gets a Wait: each awaits the other, whose mailbox is held by its own wait.
 template <class Self>
 struct Peer : cokka::Actor<Self> {
   asio::awaitable<int> on_receive(cokka::Message& msg) {
@@ -161,15 +159,8 @@ struct Peer : cokka::Actor<Self> {
       peer_ = *peer;
       co_return 0;
     }
-    if (msg.is<Start>()) {
-      auto reply = peer_.ask<int>(Question{});
-      co_return co_await reply.async_wait(asio::use_awaitable);
-    }
-    if (msg.is<Question>()) {
-      auto reply = peer_.ask<int>(Confirm{});
-      co_return co_await reply.async_wait(asio::use_awaitable);
-    }
-    co_return 1;
+    auto reply = peer_.ask<int>(Wait{});
+    co_return co_await reply.async_wait(asio::use_awaitable);
   }
   cokka::ActorRef<> peer_;
 };
@@ -191,9 +182,9 @@ inline void start_deadlock(cokka::System& system) {
   alice.tell(cokka::ActorRef<>(bob));
   bob.tell(cokka::ActorRef<>(alice));
   carol.tell(cokka::ActorRef<>(alice));
-  alice.tell(Start{});
-  carol.tell(Start{});
-  // Carol's Question waits behind Alice's Start, so Carol awaits Alice once Alice awaits Bob.
+  alice.tell(Wait{});
+  carol.tell(Wait{});
+  // Bob's Wait and Carol's wait behind Alice's: Alice awaits Bob, Bob and Carol await Alice.
   for (auto waited = 0ms; waited < 10s; waited += 10ms) {
     std::size_t awaiting = 0;
     for (const auto& actor : cokka::debug::snapshot(system)) awaiting += actor.awaiting ? 1 : 0;
@@ -222,7 +213,7 @@ public:
     return {{"total", 2},
             {"recent",
              {{{"time_ms", 1'700'000'000'000}, {"reason", "actor dead"}, {"recipient", "test::Bob (urn:uuid:1)"},
-               {"message", "test::Question"}},
+               {"message", "test::Wait"}},
               {{"time_ms", 1'700'000'001'000}, {"reason", "mailbox full"}, {"recipient", "test::Worker (urn:uuid:2)"},
                {"message", "int"}}}}};
   }
