@@ -6,7 +6,7 @@
 #include "cokka/executor.hpp"
 #include "foreign_queue.hpp"
 #include "log.hpp"
-#include "message_timer.hpp"
+#include "supervision.hpp"
 #include "system_state.hpp"
 #include "urn.hpp"
 
@@ -20,6 +20,20 @@
 namespace cokka::detail {
 
 namespace {
+
+/// Ends a restart's backoff: the actor's next incarnation is built on its strand.
+class RestartTimer final : public TimerNode {
+public:
+  explicit RestartTimer(std::shared_ptr<ActorCell> cell) noexcept : TimerNode(Kind::guarded), cell_(std::move(cell)) {}
+  void fire() noexcept override {
+    if (transition(State::pending, State::fired)) cell_->resume_after_backoff();
+    dispose();
+  }
+  void abort() noexcept override { dispose(); }
+
+private:
+  std::shared_ptr<ActorCell> cell_;
+};
 
 /// Messages handled per turn before the drain yields its thread to other strands.
 constexpr int drain_batch = 256;
@@ -78,6 +92,11 @@ ActorCell::ActorCell(SystemState& system, asio::io_context& context, const std::
 
 ActorCell::~ActorCell() { abandon_queue(); }
 
+Supervision& ActorCell::supervision() {
+  if (!supervision_) supervision_ = std::make_unique<Supervision>(*this);
+  return *supervision_;
+}
+
 ActorTimers& ActorCell::timers() {
   if (!timers_) timers_ = std::make_unique<ActorTimers>(*this);
   return *timers_;
@@ -135,6 +154,8 @@ void ActorCell::schedule_start() noexcept {
 
 void ActorCell::abandon_construction() noexcept {
   phase_.store(Phase::dead);
+  death_watchers_.notify(nullptr);  // self() may have been handed out by the constructor
+  system_->registry.release_name(*this);
   discard_mailbox();  // scheduled_ is still ours since construction
 }
 
@@ -261,9 +282,9 @@ bool ActorCell::process(Envelope* raw) noexcept {
       return invoke([this] { return object_->cokka_on_start(); });
     case Envelope::Kind::stop:
       return begin_closing(Stage::stopping, nullptr);
-    case Envelope::Kind::timer:
-      // A cancelled or replaced timer's message is dropped here, also when it was queued before the cancel.
-      if (!static_cast<MessageTimer&>(*current_).accept(*this)) {
+    case Envelope::Kind::guarded:
+      // A cancelled timer's message, an unwatched actor's Terminated: dropped here, also when queued before.
+      if (!current_->accept(*this)) {
         current_.reset();
         return true;
       }
@@ -353,6 +374,9 @@ void ActorCell::finish_destroyed_coroutine() noexcept {
     case Stage::failing:
       die();
       break;
+    case Stage::restarting:  // its on_failure, before a restart the shutdown will not make
+      close_unstarted();
+      break;
     case Stage::idle:
       break;
   }
@@ -392,27 +416,46 @@ bool ActorCell::settle(std::exception_ptr error, Message reply) noexcept {
   switch (stage_) {
     case Stage::starting:
       stage_ = Stage::idle;
-      if (error) {
-        log(spdlog::level::err, "{} failed in on_start and was stopped: {}", *this, ExceptionText{error});
-        close_unstarted();
-      } else {
+      if (!error) {
+        failure_ = nullptr;  // a restarted incarnation is up: a later clean stop is clean
+        if (supervision_) supervision_->restarted_instance = false;
         current_.reset();
+        return true;
       }
+      failure_ = error;
+      current_.reset();
+      // A restarted incarnation failing in on_start is one more failure of the actor; the first one's is fatal.
+      if (supervision_ && supervision_->restarted_instance) {
+        if (!system_->shutting_down.load() && supervision_->allow_restart(system_->timers->now())) {
+          log(spdlog::level::warn, "{} failed in on_start after a restart and restarts again ({} of {}): {}", *this,
+              supervision_->restart_count(), supervision_->policy().max_restarts, ExceptionText{error});
+          object_.reset();
+          return restart();
+        }
+        log(spdlog::level::err, "{} failed in on_start after a restart and gives up ({} restarts within its window): {}",
+            *this, supervision_->restart_count(), ExceptionText{error});
+      } else {
+        log(spdlog::level::err, "{} failed in on_start and was stopped: {}", *this, ExceptionText{error});
+      }
+      close_unstarted();
       return true;
-    case Stage::handling:
+    case Stage::handling: {
       stage_ = Stage::idle;
-      if (error && current_->kind() != Envelope::Kind::ask) {
-        log(spdlog::level::err, "{} failed handling a {} and was stopped: {}", *this, current_->describe(),
-            ExceptionText{error});
-        return begin_closing(Stage::failing, std::move(error));
-      }
+      if (error && current_->kind() != Envelope::Kind::ask) return begin_failure(std::move(error));
       if (error)
         log(spdlog::level::info, "{} returned an exception to the asker of a {}: {}", *this,
             current_->describe(), ExceptionText{error});
-      if (current_->kind() == Envelope::Kind::timer) static_cast<MessageTimer&>(*current_).handled(*this);
-      current_->complete(std::move(error), std::move(reply));
+      if (current_->kind() == Envelope::Kind::guarded) current_->handled(*this);
+      const bool restart_after_ask = error && supervision_ && supervision_->restarts() &&
+                                     supervision_->policy().restart_on_ask_failure;
+      current_->complete(restart_after_ask ? error : std::move(error), std::move(reply));
+      if (restart_after_ask) return begin_failure(std::move(error));
       current_.reset();
       return true;
+    }
+    case Stage::restarting:
+      if (error) log(spdlog::level::err, "{} failed in on_failure before its restart: {}", *this, ExceptionText{error});
+      return restart();
     case Stage::stopping:
     case Stage::failing:
       if (error)
@@ -424,6 +467,96 @@ bool ActorCell::settle(std::exception_ptr error, Message reply) noexcept {
       break;
   }
   return true;
+}
+
+// The handler of current_ failed the actor: it restarts when its policy allows, else it stops (on_failure runs
+// either way).
+bool ActorCell::begin_failure(std::exception_ptr failure) noexcept {
+  failure_ = failure;
+  if (supervision_ && supervision_->restarts()) {
+    if (!system_->shutting_down.load() && supervision_->allow_restart(system_->timers->now())) {
+      log(spdlog::level::warn, "{} failed handling a {} and restarts ({} of {} within its window): {}", *this,
+          current_->describe(), supervision_->restart_count(), supervision_->policy().max_restarts,
+          ExceptionText{failure});
+      stage_ = Stage::restarting;
+      mark_handling("on_failure");
+      return invoke([this, failure = std::move(failure)] { return object_->cokka_on_failure(failure); });
+    }
+    log(spdlog::level::err, "{} failed handling a {} and gives up after {} restarts within its window: {}", *this,
+        current_->describe(), supervision_->restart_count(), ExceptionText{failure});
+  } else {
+    log(spdlog::level::err, "{} failed handling a {} and was stopped: {}", *this, current_->describe(),
+        ExceptionText{failure});
+  }
+  return begin_closing(Stage::failing, std::move(failure));
+}
+
+// After the failed incarnation's on_failure (or its failed on_start): it ends, and the next one is built after the
+// backoff. The mailbox waits meanwhile (this keeps `scheduled_`): false.
+bool ActorCell::restart() noexcept {
+  stage_ = Stage::idle;
+  timers_.reset();
+  supervision_->end_watches();
+  // The old incarnation's work (children, continuations, timers of its own) ends with it.
+  discard_below_.store(++epoch_, std::memory_order_release);
+  object_.reset();
+  current_.reset();
+  supervision_->restarted_instance = true;
+  restart_pending_.store(true, std::memory_order_relaxed);
+  mark_handling("restarting");
+  if (system_->shutting_down.load()) {  // the System ends it: no new incarnation
+    restart_pending_.store(false, std::memory_order_relaxed);
+    close_unstarted();
+    return true;
+  }
+  const auto delay = supervision_->backoff();
+  if (delay <= Clock::duration::zero()) {
+    on_strand(false, [](ActorCell& cell) { cell.finish_restart(); });
+  } else {
+    auto& timers = *system_->timers;
+    timers.schedule(new RestartTimer(shared_from_this()), timers.now() + delay);
+  }
+  return false;
+}
+
+void ActorCell::resume_after_backoff() noexcept {
+  Entry entry(*this);
+  if (entry) on_strand(false, [](ActorCell& cell) { cell.finish_restart(); });
+}
+
+void ActorCell::finish_restart() noexcept {
+  if (!restart_pending_.exchange(false, std::memory_order_relaxed)) return;  // the shutdown ended it meanwhile
+  try {
+    auto previous = std::exchange(constructing_cell_slot(), this);
+    struct Restore {
+      ActorCell* previous;
+      ~Restore() { constructing_cell_slot() = previous; }
+    } restore{previous};
+    object_ = supervision_->build();
+  } catch (...) {
+    failure_ = std::current_exception();
+    if (!system_->shutting_down.load() && supervision_->allow_restart(system_->timers->now())) {
+      log(spdlog::level::warn, "{}'s constructor failed in a restart, which is tried again ({} of {}): {}", *this,
+          supervision_->restart_count(), supervision_->policy().max_restarts, ExceptionText{failure_});
+      restart();
+      return;
+    }
+    log(spdlog::level::err, "{}'s constructor failed in a restart, which it gives up: {}", *this,
+        ExceptionText{failure_});
+    close_unstarted();
+    return drain();
+  }
+  log(spdlog::level::debug, "Restarted {}", *this);
+  start_.reset(new StartEnvelope());
+  pushed_.fetch_add(1, std::memory_order_relaxed);
+  drain();
+}
+
+// ~System meets an actor waiting for its restart: it ends there, with its last failure.
+void ActorCell::abort_restart() noexcept {
+  if (!restart_pending_.exchange(false, std::memory_order_relaxed)) return;
+  close_unstarted();
+  drain();
 }
 
 // on_start did not finish: the actor dies without on_stop.
@@ -448,8 +581,10 @@ void ActorCell::die() noexcept {
   mark_handling(nullptr);
   stage_ = Stage::idle;
   timers_.reset();
+  if (supervision_) supervision_->end_watches();
   object_.reset();
   log(spdlog::level::debug, "Stopped {}", *this);  // before the stop futures resolve
+  death_watchers_.notify(failure_);
   if (auto finished = std::move(current_)) finished->abandon(*this);  // a stop pill resolves true
   abandon_queue();
 }
@@ -457,9 +592,14 @@ void ActorCell::die() noexcept {
 void ActorCell::destroy_coroutine_soon(bool if_seen_running) {
   Entry entry(*this);
   if (!entry || phase() == Phase::dead) return;
-  if (if_seen_running && !coroutine_running_.load(std::memory_order_relaxed)) return;
+  if (if_seen_running && !coroutine_running_.load(std::memory_order_relaxed) &&
+      !restart_pending_.load(std::memory_order_relaxed))
+    return;
   on_strand(true, [](ActorCell& cell) {
-    if (cell.coroutine_running_.load(std::memory_order_relaxed)) cell.destroy_coroutine();
+    if (cell.restart_pending_.load(std::memory_order_relaxed))
+      cell.abort_restart();
+    else if (cell.coroutine_running_.load(std::memory_order_relaxed))
+      cell.destroy_coroutine();
   });
 }
 
@@ -483,10 +623,13 @@ void ActorCell::close() noexcept {
   mark_handling(nullptr);
   start_.reset();
   timers_.reset();
+  restart_pending_.store(false, std::memory_order_relaxed);
+  if (supervision_) supervision_->end_watches();
   if (coroutine_running_.load(std::memory_order_relaxed))
     release_object_after_close();  // the frame, suspended in a context nobody runs, still refers to the object
   else
     object_.reset();
+  death_watchers_.notify(failure_);
   // The mailbox is close()'s now, even where a drain, pump request or coroutine queued in a stopped io_context
   // still owns it: refused an entry when they run, they leave it alone.
   scheduled_.store(true);

@@ -12,6 +12,8 @@ void Envelope::complete(std::exception_ptr, Message) noexcept {}
 void Envelope::abandon(const ActorCell&) noexcept {}
 void Envelope::reject(const ActorCell&) noexcept {}
 const char* Envelope::describe() const noexcept { return "envelope"; }
+bool Envelope::accept(ActorCell&) noexcept { return true; }
+void Envelope::handled(ActorCell&) {}
 
 HandlerResult TellEnvelope::run(ActorBase& actor) { return receive(actor, message_); }
 

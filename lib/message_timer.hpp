@@ -15,7 +15,7 @@ class ActorCell;
 class MessageTimer : public TimerNode {
 public:
   MessageTimer(std::shared_ptr<ActorCell> target, Message message) noexcept
-      : TimerNode(Kind::timer), target_(std::move(target)), message_(std::move(message)) {}
+      : TimerNode(Kind::guarded), target_(std::move(target)), message_(std::move(message)) {}
 
   HandlerResult run(ActorBase& actor) override;
   const char* describe() const noexcept override { return message_.type_name().c_str(); }
@@ -25,10 +25,8 @@ public:
   void reject(const ActorCell&) noexcept override { transition(State::fired, State::aborted); }
   void abandon(const ActorCell&) noexcept override { transition(State::fired, State::aborted); }
 
-  /// At delivery, on the target's strand: false when the timer was cancelled (the message is dropped).
-  virtual bool accept(ActorCell& cell) noexcept;
-  /// After its handler finished, on the target's strand.
-  virtual void handled(ActorCell&) {}
+  /// At delivery: false when the timer was cancelled (the message is dropped).
+  bool accept(ActorCell& cell) noexcept override;
 
   /// Cancellation::cancel: true when this prevented the delivery.
   bool cancel() noexcept;

@@ -36,6 +36,32 @@ std::optional<ActorRef<>> Registry::get_by_urn(std::string_view urn) const {
   return std::nullopt;
 }
 
+std::optional<ActorRef<>> Registry::get_by_name(std::string_view name) const {
+  std::lock_guard lock(mutex_);
+  auto found = names_.find(std::string(name));
+  if (found == names_.end() || !found->second->registered_) return std::nullopt;
+  return ActorRef<>(found->second->registry_hold_);
+}
+
+void Registry::claim_name(const std::string& name, detail::ActorCell& cell) {
+  std::lock_guard lock(mutex_);
+  auto [at, added] = names_.try_emplace(name, &cell);
+  if (!added)
+    throw InvalidState("cokka::System::start: the name \"" + name + "\" belongs to " + at->second->description() +
+                       ", which is alive; names are unique among a System's live actors");
+  cell.registry_name_ = &at->first;
+}
+
+void Registry::release_name(detail::ActorCell& cell) noexcept {
+  std::lock_guard lock(mutex_);
+  release_name_locked(cell);
+}
+
+void Registry::release_name_locked(detail::ActorCell& cell) noexcept {
+  if (!cell.registry_name_) return;
+  names_.erase(*std::exchange(cell.registry_name_, nullptr));
+}
+
 std::vector<Future<bool>> Registry::stop_all_async() {
   auto refs = get_all();
   std::vector<Future<bool>> stops;
@@ -99,6 +125,7 @@ bool Registry::unregister_ref(const ActorRef<>& ref) {
     (cell->registry_next_ ? cell->registry_next_->registry_prev_ : last_) = cell->registry_prev_;
     cell->registry_prev_ = cell->registry_next_ = nullptr;
     cell->registered_ = false;
+    release_name_locked(*cell);
     hold = std::move(cell->registry_hold_);
     --size_;
   }

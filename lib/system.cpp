@@ -2,6 +2,7 @@
 
 #include "cokka/detail/envelopes.hpp"
 #include "log.hpp"
+#include "supervision.hpp"
 #include "system_state.hpp"
 
 #include <asio/bind_executor.hpp>
@@ -257,15 +258,18 @@ System::ConstructionScope::~ConstructionScope() {
   if (std::uncaught_exceptions() > uncaught_) cell_.abandon_construction();  // the constructor threw
 }
 
-std::shared_ptr<detail::ActorCell> System::new_cell(const std::string& type_name) {
+std::shared_ptr<detail::ActorCell> System::new_cell(const std::string& type_name, const std::string& name) {
   if (state_->shutting_down) throw InvalidState("cokka::System::start: the system is shutting down");
   auto cell = std::make_shared<detail::ActorCell>(*state_, state_->context, type_name);
+  if (!name.empty()) state_->registry.claim_name(name, *cell);
   state_->track(cell);
   return cell;
 }
 
-void System::launch(const std::shared_ptr<detail::ActorCell>& cell, std::unique_ptr<detail::ActorBase> object) {
+void System::launch(const std::shared_ptr<detail::ActorCell>& cell, std::unique_ptr<detail::ActorBase> object,
+                    const ActorOptions& options, detail::ActorFactory factory) {
   cell->adopt(std::move(object));
+  if (options.restart) cell->supervision().set_restart(*options.restart, std::move(factory));
   state_->registry.register_ref(ActorRef<>(cell));
   cell->schedule_start();
 }

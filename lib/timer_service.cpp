@@ -17,7 +17,7 @@ TimerService::TimerService(asio::io_context& context)
     : wheel_(std::make_unique<TimerWheel>()),
       epoch_(Clock::now()),
       strand_(asio::make_strand(context)),
-      driver_(std::in_place, strand_),
+      driver_(std::in_place, *strand_),
       armed_tick_(nothing_armed) {}
 
 TimerService::~TimerService() = default;
@@ -46,8 +46,8 @@ void TimerService::schedule(TimerNode* node, Clock::time_point at) noexcept {
   // Only an earlier deadline than the driver waits for needs a word to the driver (one post, not one per timer).
   if (node->deadline >= armed_tick_.load(std::memory_order_relaxed)) return;
   armed_tick_.store(node->deadline, std::memory_order_relaxed);
-  lock.unlock();
-  asio::post(strand_, [self = shared_from_this()] { self->arm(); });
+  // Posted under the lock: close() releases the strand once closed_ is set, and no post may follow that.
+  asio::post(*strand_, [self = shared_from_this()] { self->arm(); });
 }
 
 bool TimerService::cancel(TimerNode* node) noexcept {
@@ -83,7 +83,7 @@ void TimerService::arm() noexcept {
     return;
   }
   driver_->expires_at(std::chrono::steady_clock::time_point(time_of(target).time_since_epoch()));
-  driver_->async_wait(asio::bind_executor(strand_, [self = shared_from_this(), generation](std::error_code) {
+  driver_->async_wait(asio::bind_executor(*strand_, [self = shared_from_this(), generation](std::error_code) {
     self->wake(generation);
   }));
 }
@@ -115,6 +115,9 @@ void TimerService::close() noexcept {
     armed_tick_.store(nothing_armed, std::memory_order_relaxed);
   }
   driver_.reset();  // cancels its wait: a borrowed io_context's run() need not wait for it
+  // A sleep's operation may keep this service alive beyond the io_context (it completes on its own executor);
+  // a strand outliving its context's strand service would be freed into a destroyed service.
+  strand_.reset();
   while (auto* node = pending.pop_front()) {
     if (node->transition(TimerNode::State::pending, TimerNode::State::aborted))
       node->abort();

@@ -21,6 +21,11 @@ std::atomic<std::size_t> failing_size{0};
 
 }  // namespace
 
+// malloc and free behind new and delete: g++ -O1 cannot see that they pair up.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 void* operator new(std::size_t size) {
   if (size != 0 && size == failing_size.load(std::memory_order_relaxed)) throw std::bad_alloc();
   if (void* memory = std::malloc(size == 0 ? 1 : size)) return memory;

@@ -15,7 +15,7 @@ namespace {
 
 /// A node that records the turn it came out in.
 struct Probe final : cokka::detail::TimerNode {
-  Probe() noexcept : TimerNode(Kind::timer) {}
+  Probe() noexcept : TimerNode(Kind::guarded) {}
   void fire() noexcept override {}
   void abort() noexcept override {}
   std::uint64_t fired_at = 0;

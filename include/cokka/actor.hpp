@@ -60,14 +60,7 @@ public:
 
   /// The actor's keyed timers (see Timers). Only on the actor's strand, in its handlers and hooks: elsewhere it
   /// throws InvalidState (a timer is the actor's own state).
-  Timers timers() const {
-    auto& cell = bound();
-    if (detail::ActorCell::current() != &cell)
-      throw InvalidState("cokka: " + cell.description() +
-                         ".timers() used outside the actor's handlers; from elsewhere, send the actor a message "
-                         "(or use ActorRef::tell_after)");
-    return Timers(cell.timers());
-  }
+  Timers timers() const { return Timers(on_strand("timers").timers()); }
 
   /// cokka::sleep_until on the actor's System; a handler without an executor of its own completes on the actor's
   /// executor. In a coroutine handler it suspends the handler: the actor handles nothing else meanwhile.
@@ -83,6 +76,14 @@ public:
     return sleep_until(Clock::now() + duration, std::forward<CompletionToken>(token));
   }
 
+  /// Watches `target`: one cokka::Terminated{target, failure} message arrives when it has ended for good (at once
+  /// when it has already); watching it again changes nothing. The watch ends with this actor's death or restart,
+  /// or with unwatch. Only on the actor's strand (InvalidState elsewhere).
+  void watch(const ActorRef<>& target) const { detail::watch(on_strand("watch"), target); }
+
+  /// Ends the watch of `target`: its Terminated is not delivered, even if already queued. False when not watched.
+  bool unwatch(const ActorRef<>& target) const { return detail::unwatch(on_strand("unwatch"), target); }
+
   /// `urn:uuid:<uuid4>`, unique per actor.
   std::string_view urn() const { return bound().urn(); }
 
@@ -90,6 +91,13 @@ protected:
   Actor() = default;
 
 private:
+  /// The cell, when this thread runs the actor's code; InvalidState naming `member` otherwise.
+  detail::ActorCell& on_strand(const char* member) const {
+    auto& cell = bound();
+    if (detail::ActorCell::current() != &cell) detail::refuse_off_strand(cell, member);
+    return cell;
+  }
+
   detail::ActorCell& bound() const {
     if (!cell()) throw InvalidState("cokka::Actor: this object was not created by System::start");
     return *cell();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cokka/detail/cell.hpp>
+#include <cokka/detail/death_wait.hpp>
 #include <cokka/detail/envelopes.hpp>
 #include <cokka/future.hpp>
 #include <cokka/message.hpp>
@@ -135,6 +136,30 @@ public:
   template <class Rep, class Period>
   bool stop(std::chrono::duration<Rep, Period> timeout) const {
     return stop_async().get(timeout);
+  }
+
+  /// Completes `token` once the actor has ended for good (stopped, failed, or given up restarting; at once when
+  /// it has), with `void(std::error_code, std::exception_ptr)`: the exception that ended it, null after a clean
+  /// stop. Any completion token (`std::exception_ptr why = co_await ref.async_wait_stopped(asio::use_awaitable)`);
+  /// cancelling through the token's cancellation slot ends only this wait, with asio::error::operation_aborted.
+  /// A handler without an executor of its own runs on asio::system_executor.
+  template <class CompletionToken>
+  auto async_wait_stopped(CompletionToken&& token) const {
+    return asio::async_initiate<CompletionToken, void(std::error_code, std::exception_ptr)>(
+        [](auto handler, std::shared_ptr<detail::ActorCell> cell) {
+          detail::DeathWaitOp<std::decay_t<decltype(handler)>>::start(std::move(cell), std::move(handler));
+        },
+        token, checked_ref().cell_);
+  }
+
+  /// Blocks until the actor has ended for good and returns what ended it (null after a clean stop). Throws
+  /// BlockingCallInActor inside an actor's code (co_await async_wait_stopped there) while it has not ended.
+  std::exception_ptr wait_stopped() const { return detail::wait_stopped(checked(), std::nullopt); }
+
+  /// Like wait_stopped(), but throws Timeout after `timeout` (the actor runs on).
+  template <class Rep, class Period>
+  std::exception_ptr wait_stopped(std::chrono::duration<Rep, Period> timeout) const {
+    return detail::wait_stopped(checked(), std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout));
   }
 
   /// A proxy that mirrors A's registered members (see cokka/proxy.hpp). Throws ActorDeadError when dead.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cokka/actor.hpp>
+#include <cokka/actor_options.hpp>
 #include <cokka/actor_ref.hpp>
 #include <cokka/clock.hpp>
 #include <cokka/debug.hpp>
@@ -16,5 +17,6 @@
 #include <cokka/proxy.hpp>
 #include <cokka/reflect.hpp>
 #include <cokka/registry.hpp>
+#include <cokka/supervision.hpp>
 #include <cokka/system.hpp>
 #include <cokka/timers.hpp>

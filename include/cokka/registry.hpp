@@ -11,6 +11,8 @@
 #include <cstddef>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <unordered_map>
 #include <string_view>
 #include <vector>
 
@@ -43,6 +45,9 @@ public:
 
   /// The live actor with this urn, if any.
   std::optional<ActorRef<>> get_by_urn(std::string_view urn) const;
+
+  /// The live actor started with this name (`ActorOptions{.name = ...}`), if any.
+  std::optional<ActorRef<>> get_by_name(std::string_view name) const;
 
   /// Tells `message` (copied per actor) to every live actor, in start order. An actor that dies between the
   /// lookup and its send is skipped: broadcast never throws ActorDeadError (it may throw what copying `M`
@@ -84,6 +89,14 @@ public:
   /// Number of live actors.
   std::size_t size() const;
 
+  /// @cond COKKA_INTERNAL
+  /// For System::start: reserves `name` for `cell` until the actor is unregistered (or its constructor threw).
+  /// Throws InvalidState when a live actor (or one being started) has it.
+  void claim_name(const std::string& name, detail::ActorCell& cell);
+  /// Lets go of `cell`'s name, if it has one.
+  void release_name(detail::ActorCell& cell) noexcept;
+  /// @endcond
+
 private:
   template <class M>
   static void tell_each(const std::vector<ActorRef<>>& refs, const M& message) {
@@ -98,7 +111,10 @@ private:
   using Predicate = bool (*)(const detail::ActorBase&);
   std::vector<ActorRef<>> select(Predicate predicate) const;
 
+  void release_name_locked(detail::ActorCell& cell) noexcept;
+
   mutable std::mutex mutex_;
+  std::unordered_map<std::string, detail::ActorCell*> names_;
   detail::ActorCell* first_ = nullptr;
   detail::ActorCell* last_ = nullptr;
   std::size_t size_ = 0;

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cokka/actor.hpp>
+#include <cokka/actor_options.hpp>
 #include <cokka/actor_ref.hpp>
+#include <cokka/detail/actor_factory.hpp>
 #include <cokka/detail/actor_model.hpp>
 #include <cokka/detail/cell.hpp>
 #include <cokka/detail/type_name.hpp>
@@ -64,16 +66,26 @@ public:
   /// registers nothing. Throws InvalidState once the system is shutting down.
   template <class A, class... Args>
   ActorRef<A> start(Args&&... args) {
-    static_assert(std::is_base_of_v<detail::ActorBase, A>, "cokka::System::start<A>: A must derive from cokka::Actor<A>");
-    static_assert(!std::is_final_v<A>, "cokka::System::start<A>: A must not be final (cokka derives from it)");
-    auto cell = new_cell(detail::type_name<A>());
-    std::unique_ptr<detail::ActorBase> object;
-    {
-      ConstructionScope scope(*cell);
-      object = std::make_unique<detail::ActorModel<A>>(std::forward<Args>(args)...);
-    }
-    launch(cell, std::move(object));
-    return ActorRef<A>(std::move(cell));
+    return start_new<A>(ActorOptions{}, detail::ActorFactory{}, std::forward<Args>(args)...);
+  }
+
+  /// start(args...) with options (see ActorOptions): a name (InvalidState when a live actor has it), a restart
+  /// policy. The arguments are taken as std::thread takes them: each restart builds the actor anew from copies,
+  /// so they must be copyable (a compile-time error says so otherwise); pass std::ref(x) to a constructor that
+  /// keeps a reference, a std::shared_ptr for a value that can only be moved.
+  template <class A, class Options, class... Args>
+    requires std::same_as<std::remove_cvref_t<Options>, ActorOptions>
+  ActorRef<A> start(Options&& options, Args&&... args) {
+    static_assert((std::is_copy_constructible_v<std::decay_t<Args>> && ...),
+                  "cokka::System::start with ActorOptions: every constructor argument must be copyable (a restart "
+                  "policy builds each new incarnation from copies of them); pass std::ref(x) for a reference, or a "
+                  "std::shared_ptr to a value that can only be moved");
+    detail::ActorFactory factory;
+    if (options.restart)
+      factory = [... copies = std::decay_t<Args>(args)]() -> std::unique_ptr<detail::ActorBase> {
+        return std::make_unique<detail::ActorModel<A>>(std::decay_t<Args>(copies)...);
+      };
+    return start_new<A>(options, std::move(factory), std::forward<Args>(args)...);
   }
 
   /// The live actors of this system; valid as long as the System.
@@ -104,8 +116,23 @@ private:
     int uncaught_;
   };
 
-  std::shared_ptr<detail::ActorCell> new_cell(const std::string& type_name);
-  void launch(const std::shared_ptr<detail::ActorCell>& cell, std::unique_ptr<detail::ActorBase> object);
+  template <class A, class... Args>
+  ActorRef<A> start_new(const ActorOptions& options, detail::ActorFactory factory, Args&&... args) {
+    static_assert(std::is_base_of_v<detail::ActorBase, A>, "cokka::System::start<A>: A must derive from cokka::Actor<A>");
+    static_assert(!std::is_final_v<A>, "cokka::System::start<A>: A must not be final (cokka derives from it)");
+    auto cell = new_cell(detail::type_name<A>(), options.name);
+    std::unique_ptr<detail::ActorBase> object;
+    {
+      ConstructionScope scope(*cell);
+      object = std::make_unique<detail::ActorModel<A>>(std::forward<Args>(args)...);
+    }
+    launch(cell, std::move(object), options, std::move(factory));
+    return ActorRef<A>(std::move(cell));
+  }
+
+  std::shared_ptr<detail::ActorCell> new_cell(const std::string& type_name, const std::string& name);
+  void launch(const std::shared_ptr<detail::ActorCell>& cell, std::unique_ptr<detail::ActorBase> object,
+              const ActorOptions& options, detail::ActorFactory factory);
 
   std::unique_ptr<detail::SystemState> state_;
 };

@@ -195,7 +195,7 @@ private:
   };
 
   SleepOp(std::shared_ptr<TimerService> service, Handler handler, const Default& fallback)
-      : TimerNode(Kind::timer),
+      : TimerNode(Kind::guarded),
         service_(std::move(service)),
         handler_(std::move(handler)),
         work_(asio::prefer(asio::get_associated_executor(handler_, fallback), asio::execution::outstanding_work.tracked)) {}

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cokka/detail/actor_base.hpp>
+#include <cokka/detail/death_watch.hpp>
 #include <cokka/detail/envelope.hpp>
 #include <cokka/detail/gate.hpp>
 #include <cokka/detail/mpsc_queue.hpp>
@@ -28,6 +29,8 @@
 namespace cokka {
 class Registry;
 class System;
+template <class A>
+class ActorRef;
 }  // namespace cokka
 
 namespace cokka::detail {
@@ -35,6 +38,7 @@ namespace cokka::detail {
 class SystemState;
 class ActorCell;
 class ActorTimers;
+class Supervision;
 
 /// The thread's "actor under construction" mark, set by System::start around the constructor.
 ActorCell*& constructing_cell_slot() noexcept;
@@ -53,6 +57,12 @@ public:
 private:
   ActorCell* previous_;
 };
+
+/// Throws InvalidState: `member` of the actor of `cell` used outside its handlers.
+[[noreturn]] void refuse_off_strand(const ActorCell& cell, const char* member);
+/// Actor::watch / unwatch (on the watcher's strand).
+void watch(ActorCell& watcher, const ActorRef<void>& target);
+bool unwatch(ActorCell& watcher, const ActorRef<void>& target);
 
 /// How an ActorExecutor submits work to the strand (Asio's blocking, relationship and outstanding_work
 /// properties, as bits next to the executor's epoch).
@@ -132,6 +142,12 @@ public:
   void work_started() const noexcept;
   void work_finished() const noexcept;
 
+  /// Who waits for the actor to end for good (Terminated, async_wait_stopped, wait_stopped). Any thread.
+  DeathWatchers& death_watchers() noexcept { return death_watchers_; }
+  /// The actor's name, restart policy and watches (on the strand; made on first use).
+  Supervision& supervision();
+  Supervision* supervision_if_any() noexcept { return supervision_.get(); }
+
   /// The actor's keyed timers (on the strand; made on first use).
   ActorTimers& timers();
   ActorTimers* timers_if_any() noexcept { return timers_.get(); }
@@ -152,6 +168,8 @@ public:
 
   // --- used by System only ---
   void adopt(std::unique_ptr<ActorBase> object) noexcept;
+  /// A restart's backoff is over: the next incarnation is built on the strand.
+  void resume_after_backoff() noexcept;
   /// Schedules on_start ahead of every message: a constructor may hand out self(), and messages sent
   /// through it wait in the mailbox (no drain runs before this).
   void schedule_start() noexcept;
@@ -180,7 +198,7 @@ private:
   friend class cokka::Registry;
   template <class Function>
   friend struct StrandCall;
-  enum class Stage : std::uint8_t { idle, starting, handling, stopping, failing };
+  enum class Stage : std::uint8_t { idle, starting, handling, stopping, failing, restarting };
 
   void schedule(bool run_here = false) noexcept;
   void schedule_from_pump() noexcept;
@@ -194,6 +212,10 @@ private:
   bool invoke(Invoke&& invoke) noexcept;
   bool settle(std::exception_ptr error, Message reply) noexcept;
   bool begin_closing(Stage stage, std::exception_ptr failure) noexcept;
+  bool begin_failure(std::exception_ptr failure) noexcept;
+  bool restart() noexcept;
+  void finish_restart() noexcept;
+  void abort_restart() noexcept;
   void die() noexcept;
   void abandon_queue() noexcept;
   void spawn(PendingCoroutine coroutine) noexcept;
@@ -236,11 +258,16 @@ private:
   std::unique_ptr<ActorBase> object_;
   EnvelopePtr current_;
   std::unique_ptr<ActorTimers> timers_;  // on the strand; ended when the actor dies
+  std::unique_ptr<Supervision> supervision_;  // on the strand
+  std::exception_ptr failure_;                // on the strand: what is ending the actor, for its watchers
+  DeathWatchers death_watchers_;
+  std::atomic<bool> restart_pending_{false};  // a hint for ~System's sweep, like coroutine_running_
   asio::cancellation_signal cancel_;
   // The registry's start-ordered list (guarded by the registry's mutex).
   ActorCell* registry_prev_ = nullptr;
   ActorCell* registry_next_ = nullptr;
   std::shared_ptr<ActorCell> registry_hold_;  // a registered actor is kept alive by its registry
+  const std::string* registry_name_ = nullptr;  // its key in the registry's names, if it has a name
   bool registered_ = false;
   std::array<char, 45> urn_;
 };

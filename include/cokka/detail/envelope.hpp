@@ -101,7 +101,7 @@ public:
     ask,    ///< a handler whose failure goes to the asker
     tell,   ///< a handler whose failure stops the actor
     stop,   ///< the poison pill
-    timer,  ///< a timer's message (TimerNode): a tell, delivered only while its timer is current
+    guarded,  ///< a tell delivered only if accept() says so at delivery (timer messages, Terminated)
   };
 
   explicit Envelope(Kind kind) noexcept : kind_(kind) {}
@@ -122,6 +122,11 @@ public:
   /// What is being handled (message type or proxied member), for logs and debug dumps. Static storage: the
   /// text outlives the envelope, so a debug dump may read it from another thread after the envelope is gone.
   virtual const char* describe() const noexcept;
+  /// guarded: at delivery, on the actor's strand; false drops the message (a cancelled timer, an unwatched
+  /// actor's Terminated).
+  virtual bool accept(ActorCell& cell) noexcept;
+  /// guarded: after its handler finished (not after a failure), on the actor's strand.
+  virtual void handled(ActorCell& cell);
   /// Ends the mailbox's ownership (deletes the envelope; a timer's envelope may be shared, see TimerNode).
   virtual void dispose() noexcept { delete this; }
 

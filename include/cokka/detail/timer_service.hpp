@@ -59,7 +59,7 @@ private:
   bool closed_ = false;                // under mutex_
   const Clock::time_point epoch_;
   Gate gate_;
-  asio::strand<asio::io_context::executor_type> strand_;
+  std::optional<asio::strand<asio::io_context::executor_type>> strand_;  // until close()
   std::optional<asio::steady_timer> driver_;       // on strand_, inside the gate
   std::uint64_t wait_generation_ = 0;              // on strand_: waits of older generations are stale
   std::atomic<std::uint64_t> armed_tick_;          // what the driver waits for (max: nothing), under mutex_
