@@ -2,7 +2,10 @@
 // coroutine that co_awaits the room's replies. cokka borrows the server's io_context (System(io_context&)),
 // so actors and sockets share one event loop and cokka adds no threads. The program plays a scripted
 // conversation between three clients over 127.0.0.1, prints what each client hears, shuts the server down
-// and exits.
+// and exits. With `--live-view 8080` the room is also in the browser (http://127.0.0.1:8080/), and the server
+// waits for Ctrl-C before it shuts down, taking more clients meanwhile (`nc 127.0.0.1 <port>`, a name first).
+#include "../common/live_view_flag.hpp"
+
 #include <cokka/cokka.hpp>
 
 #include <asio/co_spawn.hpp>
@@ -12,6 +15,7 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/read_until.hpp>
+#include <asio/signal_set.hpp>
 #include <asio/strand.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
@@ -19,6 +23,7 @@
 
 #include <array>
 #include <chrono>
+#include <csignal>
 #include <exception>
 #include <iostream>
 #include <map>
@@ -180,7 +185,7 @@ asio::awaitable<void> everyone_hears(std::vector<Client>& clients) {
   }
 }
 
-asio::awaitable<void> conversation(tcp::acceptor& acceptor, cokka::ActorRef<Room> room) {
+asio::awaitable<void> conversation(tcp::acceptor& acceptor, cokka::ActorRef<Room> room, sample::LiveViewFlag& live_view) {
   const auto server = acceptor.local_endpoint();
   std::vector<Client> present;
   const std::array<std::string, 3> names{"alice", "bob", "carol"};
@@ -197,25 +202,37 @@ asio::awaitable<void> conversation(tcp::acceptor& acceptor, cokka::ActorRef<Room
   present.pop_back();  // carol hangs up
   co_await everyone_hears(present);
 
+  if (live_view) {
+    asio::signal_set interrupt(co_await asio::this_coro::executor, SIGINT, SIGTERM);
+    std::cout << "server: more clients may join on " << server << "; Ctrl-C shuts the server down" << std::endl;
+    co_await interrupt.async_wait(asio::use_awaitable);
+  }
+
   // Shut the server down while alice and bob are still connected.
   std::cout << "server: shutting down\n";
   acceptor.close();                                            // no more clients: the accept loop ends
+  live_view.close();
   co_await room.stop_async().async_wait(asio::use_awaitable);  // on_stop closes every member's outbox
   co_await everyone_hears(present);
 }
 
-int main() {
+int main(int argc, char** argv) {
+  sample::LiveViewFlag live_view(argc, argv);
   asio::io_context io;
   cokka::System system(io);  // borrows io: the room runs on the server's own event loop
   auto room = system.start<Room>();
   tcp::acceptor acceptor(io, {asio::ip::address_v4::loopback(), 0});  // port 0: the OS picks a free port
   std::cout << "server: listening on " << acceptor.local_endpoint() << '\n';
+  live_view.open(system);  // on io too
   asio::co_spawn(io, accept_clients(acceptor, room), rethrow_failure);
-  asio::co_spawn(io, conversation(acceptor, room), rethrow_failure);
+  asio::co_spawn(io, conversation(acceptor, room, live_view), rethrow_failure);
 
   // run() would return by itself once the conversation is over and every connection closed; run_for puts a
-  // bound on it in case something goes wrong.
-  io.run_for(20s);
+  // bound on it in case something goes wrong (not with the live view, which waits for Ctrl-C).
+  if (live_view)
+    io.run();
+  else
+    io.run_for(20s);
   if (!io.stopped()) {
     std::cout << "chat_server: the conversation did not finish within 20 s\n";
     io.stop();  // so that ~System does not wait for actors nobody runs any more

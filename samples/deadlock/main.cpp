@@ -1,11 +1,17 @@
 // deadlock: two actors that ask each other inside their handlers wait for each other forever. The program
-// notices the stall with a timeout, and cokka::debug shows who waits for whom: the cycle.
+// notices the stall with a timeout, and cokka::debug shows who waits for whom: the cycle. With `--live-view 8080`
+// it also shows them in the browser (http://127.0.0.1:8080/, the cycle in red) until Ctrl-C.
+#include "../common/live_view_flag.hpp"
+
 #include <cokka/cokka.hpp>
 
+#include <asio/signal_set.hpp>
 #include <asio/use_awaitable.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include <algorithm>
+#include <csignal>
+#include <future>
 #include <iostream>
 #include <map>
 #include <string>
@@ -64,7 +70,8 @@ std::vector<std::string> find_cycle(const std::vector<cokka::debug::ActorSnapsho
   return {};
 }
 
-int main() {
+int main(int argc, char** argv) {
+  sample::LiveViewFlag live_view(argc, argv);
   // cokka's records on stdout, warnings and up (the dump is critical).
   auto log = std::make_shared<spdlog::logger>("cokka", std::make_shared<spdlog::sinks::stdout_sink_mt>());
   log->set_pattern("[%l] %v");
@@ -72,6 +79,7 @@ int main() {
   cokka::set_logger(log);
 
   cokka::System system(cokka::threads{2});
+  live_view.open(system);
   auto alice = system.start<Alice>();
   auto bob = system.start<Bob>(alice);
   alice.tell(cokka::ActorRef<>(bob));
@@ -99,5 +107,12 @@ int main() {
   std::cout << "deadlock:";
   for (std::size_t i = 0; i < cycle.size(); ++i) std::cout << (i ? " -> " : " ") << cycle[i];
   std::cout << '\n';
-  // ~System cancels both waits, so the program ends (the ask fails instead of hanging).
+  if (live_view) {
+    asio::signal_set interrupt(system.context(), SIGINT, SIGTERM);
+    std::promise<void> interrupted;
+    interrupt.async_wait([&](const asio::error_code&, int) { interrupted.set_value(); });
+    std::cout << "the live view shows the cycle; Ctrl-C ends the program" << std::endl;
+    interrupted.get_future().wait();
+  }
+  // ~System cancels both waits, so the program ends (the ask fails instead of hanging); it closes the live view.
 }
