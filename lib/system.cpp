@@ -269,6 +269,7 @@ std::shared_ptr<detail::ActorCell> System::new_cell(const std::string& type_name
 void System::launch(const std::shared_ptr<detail::ActorCell>& cell, std::unique_ptr<detail::ActorBase> object,
                     const ActorOptions& options, detail::ActorFactory factory) {
   cell->adopt(std::move(object));
+  if (options.mailbox.capacity > 0) cell->bound_mailbox(options.mailbox);  // messages the constructor sent are not counted
   if (options.restart) cell->supervision().set_restart(*options.restart, std::move(factory));
   state_->registry.register_ref(ActorRef<>(cell));
   cell->schedule_start();
