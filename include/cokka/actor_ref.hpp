@@ -141,18 +141,10 @@ public:
   template <class R = Message, class M, class CompletionToken>
     requires(!detail::is_duration<std::decay_t<CompletionToken>>)
   auto ask(M&& message, CompletionToken&& token) const {
-    detail::reject_redirect_error<std::decay_t<CompletionToken>>();
-    auto initiate = [this](auto&& wait_token, Message boxed) {
-      return asio::async_initiate<decltype(wait_token), typename detail::WaitSignature<R>::type>(
-          [](auto handler, const ActorRef& target, Message send) {
-            target.ask<R>(std::move(send)).async_wait(std::move(handler));
-          },
-          wait_token, checked_ref(), std::move(boxed));
-    };
-    if constexpr (detail::unwraps_wait<R, std::decay_t<CompletionToken>>)
-      return detail::unwrap_wait(initiate(std::forward<CompletionToken>(token), Message(std::forward<M>(message))));
-    else
-      return initiate(std::forward<CompletionToken>(token), Message(std::forward<M>(message)));
+    return reply_operation<R>(std::forward<M>(message), std::forward<CompletionToken>(token),
+                              [](auto handler, const ActorRef& target, Message send) {
+                                target.ask<R>(std::move(send)).async_wait(std::move(handler));
+                              });
   }
 
   /// ask(message, token) that waits for room in a full bounded mailbox instead of failing with MailboxFull,
@@ -163,22 +155,15 @@ public:
   auto async_ask(M&& message, CompletionToken&& token) const {
     static_assert(!detail::is_c_string<R>,
                   "cokka::ActorRef::async_ask<R>: a C-string reply arrives as a std::string, so async_ask<std::string>");
-    detail::reject_redirect_error<std::decay_t<CompletionToken>>();
-    auto initiate = [this](auto&& wait_token, Message boxed) {
-      return asio::async_initiate<decltype(wait_token), typename detail::WaitSignature<R>::type>(
-          [](auto handler, std::shared_ptr<detail::ActorCell> cell, Message send) {
-            Promise<R> promise(detail::ProducerKey{}, *cell);
-            detail::WaitForReply<R> then{promise.get_future()};
-            detail::EnvelopePtr envelope(new detail::AskEnvelope<R>(std::move(send), std::move(promise)));
-            detail::RoomWaitOp<decltype(handler), detail::WaitForReply<R>>::start(
-                std::move(cell), std::move(envelope), std::move(handler), std::move(then));
-          },
-          wait_token, checked_ref().cell_, std::move(boxed));
-    };
-    if constexpr (detail::unwraps_wait<R, std::decay_t<CompletionToken>>)
-      return detail::unwrap_wait(initiate(std::forward<CompletionToken>(token), Message(std::forward<M>(message))));
-    else
-      return initiate(std::forward<CompletionToken>(token), Message(std::forward<M>(message)));
+    return reply_operation<R>(std::forward<M>(message), std::forward<CompletionToken>(token),
+                              [](auto handler, const ActorRef& target, Message send) {
+                                Promise<R> promise(detail::ProducerKey{}, *target.cell_);
+                                detail::WaitForReply<R> then{promise.get_future()};
+                                detail::EnvelopePtr envelope(
+                                    new detail::AskEnvelope<R>(std::move(send), std::move(promise)));
+                                detail::RoomWaitOp<decltype(handler), detail::WaitForReply<R>>::start(
+                                    target.cell_, std::move(envelope), std::move(handler), std::move(then));
+                              });
   }
 
   /// A stop through the control lane: the actor stops before any message still queued (it finishes the one it
@@ -249,6 +234,21 @@ public:
 private:
   template <class>
   friend class ActorRef;
+
+  // An Asio operation completing `token` with an R reply: `start(handler, *this, message)` sends and waits.
+  // use_awaitable of an R without a default constructor unwraps the std::optional<R> the wait gives.
+  template <class R, class M, class CompletionToken, class Start>
+  auto reply_operation(M&& message, CompletionToken&& token, Start start) const {
+    detail::reject_redirect_error<std::decay_t<CompletionToken>>();
+    auto initiate = [this, start](auto&& wait_token, Message boxed) {
+      return asio::async_initiate<decltype(wait_token), typename detail::WaitSignature<R>::type>(
+          start, wait_token, checked_ref(), std::move(boxed));
+    };
+    if constexpr (detail::unwraps_wait<R, std::decay_t<CompletionToken>>)
+      return detail::unwrap_wait(initiate(std::forward<CompletionToken>(token), Message(std::forward<M>(message))));
+    else
+      return initiate(std::forward<CompletionToken>(token), Message(std::forward<M>(message)));
+  }
 
   detail::ActorCell& checked() const { return *checked_ref().cell_; }
   const ActorRef& checked_ref() const {
