@@ -29,12 +29,9 @@ void MailboxBound::wait(ActorCell& cell, MailboxWaiter& waiter) noexcept {
 
 bool MailboxBound::cancel(MailboxWaiter& waiter) noexcept {
   std::lock_guard lock(mutex_);
-  for (auto* waiting = first_; waiting; waiting = waiting->next_) {
-    if (waiting != &waiter) continue;
-    unlink(waiter);
-    return true;
-  }
-  return false;
+  if (first_ != &waiter && !waiter.previous_) return false;  // admitted or ended already (unlink clears the links)
+  unlink(waiter);
+  return true;
 }
 
 void MailboxBound::admit_waiters(ActorCell& cell) noexcept {
