@@ -28,14 +28,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-template <class Predicate>
-bool eventually(Predicate done) {
-  for (int i = 0; i < 1000; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return done();
-}
+using test::eventually;
 
 /// Blocks in its handler until the test opens the gate.
 struct Block {
@@ -84,14 +77,7 @@ struct BlockedSink {
   cokka::ActorRef<Sink> ref;
 };
 
-std::string what(const std::exception_ptr& error) {
-  if (!error) return "none";
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-}
+using test::what;
 
 template <class E>
 bool holds(const std::exception_ptr& error) {
