@@ -168,6 +168,17 @@ void ActorCell::enqueue(Envelope* envelope, bool run_here) noexcept {
   if (!scheduled_.load() && !scheduled_.exchange(true)) schedule(run_here);
 }
 
+// A stack (a CAS push; only the one consumer pops, so a popped node cannot come back: no ABA). The push and the
+// flag's load are seq_cst, like enqueue's, against release()'s store and its look at the lane.
+void ActorCell::enqueue_control(Envelope* envelope) noexcept {
+  pushed_.fetch_add(1, std::memory_order_relaxed);
+  auto* top = control_.load();
+  do {
+    envelope->next.store(top, std::memory_order_relaxed);
+  } while (!control_.compare_exchange_weak(top, envelope));
+  if (!scheduled_.load() && !scheduled_.exchange(true)) schedule();
+}
+
 // The caller owns `scheduled_`. A dead actor's mailbox is emptied by whoever owns it: no drain is posted for it.
 void ActorCell::schedule(bool run_here) noexcept {
   Entry entry(*this);
@@ -205,7 +216,7 @@ void ActorCell::release() noexcept {
   // The queue's consumer side may not be read once scheduled_ is false: a sender may own it by then.
   const auto* mark = queue_.mark();
   scheduled_.store(false);
-  if (queue_.pushed_since(mark) && !scheduled_.exchange(true)) schedule();
+  if ((queue_.pushed_since(mark) || control_.load() != nullptr) && !scheduled_.exchange(true)) schedule();
 }
 
 // The owner of `scheduled_` abandons what is queued (it touches the envelopes and this cell only: allowed
@@ -225,7 +236,7 @@ void ActorCell::discard_after_close() noexcept {
     const auto* mark = queue_.mark();
     scheduled_.store(false);
     discarding_.store(false, std::memory_order_release);
-    if (!queue_.pushed_since(mark) || scheduled_.exchange(true)) return;
+    if ((!queue_.pushed_since(mark) && control_.load() == nullptr) || scheduled_.exchange(true)) return;
   }
 }
 
@@ -240,7 +251,8 @@ void ActorCell::drain() noexcept {
     if (!process(start_.release())) return;  // a coroutine on_start owns the mailbox until it finishes
   }
   for (int handled = 0; handled < drain_batch; ++handled) {
-    auto* envelope = pop();
+    // The control lane first (a relaxed look: a push it misses is seen by the next one, or by release()).
+    auto* envelope = control_.load(std::memory_order_relaxed) ? pop_control() : pop();
     if (!envelope) {
       mark_handling(nullptr);
       return release();
@@ -254,14 +266,26 @@ void ActorCell::drain() noexcept {
 
 // Only the mailbox's one consumer calls this (the drain, or whoever owns `scheduled_` or a dead cell).
 Envelope* ActorCell::pop() noexcept {
-  auto* node = queue_.pop();
-  if (node) popped_.store(popped_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
-  return static_cast<Envelope*>(node);
+  auto* envelope = static_cast<Envelope*>(queue_.pop());
+  if (!envelope) return nullptr;
+  popped_.store(popped_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+  if (envelope->counted()) bound_->release(*this);
+  return envelope;
+}
+
+Envelope* ActorCell::pop_control() noexcept {
+  auto* top = control_.load();
+  while (top && !control_.compare_exchange_weak(top, static_cast<Envelope*>(top->next.load(std::memory_order_relaxed))))
+    ;
+  if (top) popped_.store(popped_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+  return top;
 }
 
 void ActorCell::abandon_queue() noexcept {
+  while (auto* popped = pop_control()) EnvelopePtr(popped)->abandon(*this);
   while (auto* popped = pop()) {
     EnvelopePtr envelope(popped);
+    if (envelope->kind() == Envelope::Kind::tell) count_dropped();
     envelope->abandon(*this);
   }
 }
@@ -656,6 +680,13 @@ ActorCell::Activity ActorCell::activity() const noexcept {
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(std::max<std::int64_t>(coarse_now() - began, 0)));
   }
   activity.awaiting = awaiting_.load(std::memory_order_acquire);
+  // A wait for room is marked by the low bit of its op's address (see RoomWaitOp).
+  activity.awaiting_room = (reinterpret_cast<std::uintptr_t>(await_op_.load(std::memory_order_relaxed)) & 1) != 0;
+  if (bound_) {
+    activity.capacity = bound_->capacity();
+    activity.waiting_senders = bound_->waiting();
+  }
+  activity.dropped = dropped_.load(std::memory_order_relaxed);
   return activity;
 }
 

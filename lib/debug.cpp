@@ -53,6 +53,10 @@ std::vector<ActorSnapshot> snapshot(System& system) {
     }
     if (auto found = by_address.find(activity.awaiting); activity.awaiting && found != by_address.end())
       actor.awaiting = ActorRef<>(*found->second);
+    actor.awaiting_room = activity.awaiting_room;
+    actor.mailbox_capacity = activity.capacity;
+    actor.waiting_senders = activity.waiting_senders;
+    actor.dropped = activity.dropped;
   }
   return actors;
 }
@@ -72,8 +76,11 @@ std::string to_string(const ActorSnapshot& actor) {
   } else {
     text += fmt::format(": handling {} for {} ms", actor.handling, actor.handling_for.count());
   }
-  if (actor.awaiting) text += ", awaiting " + to_string(*actor.awaiting);
+  if (actor.awaiting) text += (actor.awaiting_room ? ", waiting for room in " : ", awaiting ") + to_string(*actor.awaiting);
   text += fmt::format("; mailbox {}", actor.mailbox_depth);
+  if (actor.mailbox_capacity > 0) text += fmt::format(" of {}", actor.mailbox_capacity);
+  if (actor.waiting_senders > 0) text += fmt::format(", {} senders waiting for room", actor.waiting_senders);
+  if (actor.dropped > 0) text += fmt::format(", {} dropped", actor.dropped);
   return text;
 }
 

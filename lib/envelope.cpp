@@ -32,15 +32,56 @@ std::exception_ptr bad_reply_error(const std::string& wanted, const Message& rep
       BadReplyType("cokka: ask<" + wanted + "> got a reply of type " + reply.type_name()));
 }
 
-bool try_enqueue(ActorCell& cell, Envelope* envelope, bool run_here) noexcept {
+std::exception_ptr mailbox_full_error(const ActorCell& cell) {
+  return std::make_exception_ptr(MailboxFull(
+      "cokka: the mailbox of " + cell.description() + " is full (capacity " +
+      std::to_string(cell.bound()->capacity()) +
+      "): use try_tell to shed load, async_tell / async_ask to wait for room, or a larger capacity"));
+}
+
+Sent offer(ActorCell& cell, EnvelopePtr& envelope, bool run_here, bool behind_waiters) noexcept {
   auto phase = cell.phase();
   if (phase == ActorCell::Phase::dead || (phase == ActorCell::Phase::closing && envelope->kind() != Envelope::Kind::stop)) {
-    EnvelopePtr rejected(envelope);
-    rejected->reject(cell);
-    return false;
+    envelope->reject(cell);
+    envelope.reset();
+    return Sent::dead;
   }
-  cell.enqueue(envelope, run_here);
-  return true;
+  if (envelope->control()) {
+    cell.enqueue_control(envelope.release());
+    return Sent::queued;
+  }
+  // Only user messages count: the actor's own timers and the stops it is sent must always get through.
+  auto* bound = cell.bound();
+  if (bound && (envelope->kind() == Envelope::Kind::tell || envelope->kind() == Envelope::Kind::ask)) {
+    if (!bound->try_admit(behind_waiters)) return Sent::full;
+    envelope->set_counted();
+  }
+  cell.enqueue(envelope.release(), run_here);
+  return Sent::queued;
+}
+
+Sent send(ActorCell& cell, Envelope* raw, bool run_here) noexcept {
+  EnvelopePtr envelope(raw);
+  const auto sent = offer(cell, envelope, run_here);
+  if (sent == Sent::full) {
+    if (envelope->kind() == Envelope::Kind::ask)
+      envelope->complete(mailbox_full_error(cell), Message{});
+    else if (cell.bound()->on_full() == OnFull::drop_newest)
+      cell.count_dropped();
+  }
+  return sent;
+}
+
+void send_tell(ActorCell& cell, Envelope* envelope) {
+  switch (send(cell, envelope)) {
+    case Sent::queued:
+      return;
+    case Sent::dead:
+      std::rethrow_exception(not_found_error(cell));
+    case Sent::full:
+      if (cell.bound()->on_full() == OnFull::fail) std::rethrow_exception(mailbox_full_error(cell));
+      return;
+  }
 }
 
 void log_unexpected_message(const ActorBase&, const Message& message) {

@@ -49,7 +49,7 @@ private:
 class TerminatedEnvelope final : public Envelope {
 public:
   TerminatedEnvelope(ActorRef<> target, std::exception_ptr failure, std::uint64_t generation) noexcept
-      : Envelope(Kind::guarded), target_(target.cell().get()), generation_(generation),
+      : Envelope(Kind::guarded, true), target_(target.cell().get()), generation_(generation),
         message_(Terminated{std::move(target), std::move(failure)}) {}
 
   bool accept(ActorCell& cell) noexcept override {

@@ -258,10 +258,12 @@ System::ConstructionScope::~ConstructionScope() {
   if (std::uncaught_exceptions() > uncaught_) cell_.abandon_construction();  // the constructor threw
 }
 
-std::shared_ptr<detail::ActorCell> System::new_cell(const std::string& type_name, const std::string& name) {
+std::shared_ptr<detail::ActorCell> System::new_cell(const std::string& type_name, const ActorOptions& options) {
   if (state_->shutting_down) throw InvalidState("cokka::System::start: the system is shutting down");
   auto cell = std::make_shared<detail::ActorCell>(*state_, state_->context, type_name);
-  if (!name.empty()) state_->registry.claim_name(name, *cell);
+  // Before the constructor, which may hand self() to other threads that send at once.
+  if (options.mailbox.capacity > 0) cell->bound_mailbox(options.mailbox);
+  if (!options.name.empty()) state_->registry.claim_name(options.name, *cell);
   state_->track(cell);
   return cell;
 }

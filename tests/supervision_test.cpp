@@ -27,23 +27,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-template <class Predicate>
-bool eventually(Predicate done) {
-  for (int i = 0; i < 1000; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return done();
-}
+using test::eventually;
 
-std::string what(const std::exception_ptr& error) {
-  if (!error) return "clean";
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-}
+using test::what;
 
 /// Fails a tell whose text is "fail"; answers asks with its incarnation's count of handled messages.
 struct Target : cokka::Actor<Target> {

@@ -76,6 +76,26 @@ inline int thread_count() {
   return count;
 }
 
+/// Polls `done` until it holds, for at most 10 s (a hang guard).
+template <class Predicate>
+bool eventually(Predicate done) {
+  for (int i = 0; i < 1000; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
+
+/// The what() of `error`; "clean" for none.
+inline std::string what(const std::exception_ptr& error) {
+  if (!error) return "clean";
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+}
+
 /// A minimal eager coroutine type with no await_transform: checks `co_await future` outside Asio.
 struct Task {
   struct promise_type {

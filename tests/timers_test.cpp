@@ -31,15 +31,7 @@ using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
-/// Polls `done` until it holds, for at most 10 s (a hang guard).
-template <class Predicate>
-bool eventually(Predicate done) {
-  for (int i = 0; i < 1000; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return done();
-}
+using test::eventually;
 
 enum class Key { tick, other };
 struct Tick {

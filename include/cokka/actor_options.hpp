@@ -2,6 +2,7 @@
 /// cokka::ActorOptions: everything an actor is started with besides its constructor arguments.
 #pragma once
 
+#include <cokka/mailbox.hpp>
 #include <cokka/supervision.hpp>
 
 #include <optional>
@@ -17,6 +18,8 @@ struct ActorOptions {
   std::string name{};
   /// Restart the actor when it fails, instead of stopping it (Pykka's default, without a policy).
   std::optional<RestartPolicy> restart{};
+  /// A bound on the mailbox (default: unbounded). See cokka/mailbox.hpp and docs/mailboxes.md.
+  MailboxOptions mailbox{};
 };
 
 }  // namespace cokka

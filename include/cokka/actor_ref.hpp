@@ -5,6 +5,7 @@
 #include <cokka/detail/cell.hpp>
 #include <cokka/detail/death_wait.hpp>
 #include <cokka/detail/envelopes.hpp>
+#include <cokka/detail/room_wait.hpp>
 #include <cokka/future.hpp>
 #include <cokka/message.hpp>
 #include <cokka/promise.hpp>
@@ -55,11 +56,42 @@ public:
 
   /// Sends `message` without waiting. Never blocks. Throws ActorDeadError("<Type> (<urn>) not found")
   /// when the actor is dead. If the handler throws, the actor fails: it is stopped and on_failure runs.
+  /// A full bounded mailbox (see MailboxOptions) throws MailboxFull, or drops the message under
+  /// OnFull::drop_newest.
   template <class M>
   void tell(M&& message) const {
     auto& cell = checked();  // before the envelope exists: an empty ref must not leak it
-    auto* envelope = new detail::TellEnvelope(Message(std::forward<M>(message)));
-    if (!detail::try_enqueue(cell, envelope)) std::rethrow_exception(detail::not_found_error(cell));
+    detail::send_tell(cell, new detail::TellEnvelope(Message(std::forward<M>(message))));
+  }
+
+  /// tell() that sheds load: false when a bounded mailbox is full (the message is destroyed). Never throws
+  /// MailboxFull; ActorDeadError when the actor is dead.
+  template <class M>
+  bool try_tell(M&& message) const {
+    auto& cell = checked();
+    detail::EnvelopePtr envelope(new detail::TellEnvelope(Message(std::forward<M>(message))));
+    const auto sent = detail::offer(cell, envelope);
+    if (sent == detail::Sent::dead) std::rethrow_exception(detail::not_found_error(cell));
+    return sent == detail::Sent::queued;
+  }
+
+  /// Tells `message` once the mailbox has room: back-pressure without a blocked thread. Completes `token` (any
+  /// Asio completion token) with `void(std::exception_ptr)` once the message is queued (null), or with
+  /// ActorDeadError when the actor is or dies dead first. Senders that wait are admitted in the order they began
+  /// to wait, and a new async_tell queues behind them. Cancelling through the token's cancellation slot while it
+  /// waits ends it with asio::error::operation_aborted (as a std::system_error) and the message is destroyed,
+  /// never queued. On an unbounded mailbox it is a tell that completes at once. The message is sent when the
+  /// operation is initiated (see ask with a token).
+  template <class M, class CompletionToken>
+  auto async_tell(M&& message, CompletionToken&& token) const {
+    detail::reject_redirect_error<std::decay_t<CompletionToken>>();
+    return asio::async_initiate<CompletionToken, void(std::exception_ptr)>(
+        [](auto handler, std::shared_ptr<detail::ActorCell> cell, Message send) {
+          detail::RoomWaitOp<decltype(handler), detail::CompleteWithError>::start(
+              std::move(cell), detail::EnvelopePtr(new detail::TellEnvelope(std::move(send))), std::move(handler),
+              detail::CompleteWithError{});
+        },
+        token, checked_ref().cell_, Message(std::forward<M>(message)));
   }
 
   /// Tells `message` after `delay` (zero or negative: at the next tick), from anywhere. The returned Cancellation
@@ -109,19 +141,35 @@ public:
   template <class R = Message, class M, class CompletionToken>
     requires(!detail::is_duration<std::decay_t<CompletionToken>>)
   auto ask(M&& message, CompletionToken&& token) const {
-    detail::reject_redirect_error<std::decay_t<CompletionToken>>();
-    auto initiate = [this](auto&& wait_token, Message boxed) {
-      return asio::async_initiate<decltype(wait_token), typename detail::WaitSignature<R>::type>(
-          [](auto handler, const ActorRef& target, Message send) {
-            target.ask<R>(std::move(send)).async_wait(std::move(handler));
-          },
-          wait_token, checked_ref(), std::move(boxed));
-    };
-    if constexpr (detail::unwraps_wait<R, std::decay_t<CompletionToken>>)
-      return detail::unwrap_wait(initiate(std::forward<CompletionToken>(token), Message(std::forward<M>(message))));
-    else
-      return initiate(std::forward<CompletionToken>(token), Message(std::forward<M>(message)));
+    return reply_operation<R>(std::forward<M>(message), std::forward<CompletionToken>(token),
+                              [](auto handler, const ActorRef& target, Message send) {
+                                target.ask<R>(std::move(send)).async_wait(std::move(handler));
+                              });
   }
+
+  /// ask(message, token) that waits for room in a full bounded mailbox instead of failing with MailboxFull,
+  /// like async_tell; then completes `token` with the reply as ask(message, token) does. A cancellation while it
+  /// waits for room fails it with operation_aborted and the message is never queued; once queued, a cancellation
+  /// ends only the wait for the reply.
+  template <class R = Message, class M, class CompletionToken>
+  auto async_ask(M&& message, CompletionToken&& token) const {
+    static_assert(!detail::is_c_string<R>,
+                  "cokka::ActorRef::async_ask<R>: a C-string reply arrives as a std::string, so async_ask<std::string>");
+    return reply_operation<R>(std::forward<M>(message), std::forward<CompletionToken>(token),
+                              [](auto handler, const ActorRef& target, Message send) {
+                                Promise<R> promise(detail::ProducerKey{}, *target.cell_);
+                                detail::WaitForReply<R> then{promise.get_future()};
+                                detail::EnvelopePtr envelope(
+                                    new detail::AskEnvelope<R>(std::move(send), std::move(promise)));
+                                detail::RoomWaitOp<decltype(handler), detail::WaitForReply<R>>::start(
+                                    target.cell_, std::move(envelope), std::move(handler), std::move(then));
+                              });
+  }
+
+  /// A stop through the control lane: the actor stops before any message still queued (it finishes the one it
+  /// handles; on_stop runs). Queued asks then fail with ActorDeadError and queued tells are dropped (counted in
+  /// debug::ActorSnapshot::dropped). Returns what stop_async() returns.
+  Future<bool> stop_now() const { return detail::send_stop(checked(), false, /*control=*/true); }
 
   /// Queues a stop behind the messages already waiting and returns a future that becomes `true` once the
   /// actor is dead (on_stop has run), or is `false` at once when the actor was already dead. Never fails.
@@ -186,6 +234,21 @@ public:
 private:
   template <class>
   friend class ActorRef;
+
+  // An Asio operation completing `token` with an R reply: `start(handler, *this, message)` sends and waits.
+  // use_awaitable of an R without a default constructor unwraps the std::optional<R> the wait gives.
+  template <class R, class M, class CompletionToken, class Start>
+  auto reply_operation(M&& message, CompletionToken&& token, Start start) const {
+    detail::reject_redirect_error<std::decay_t<CompletionToken>>();
+    auto initiate = [this, start](auto&& wait_token, Message boxed) {
+      return asio::async_initiate<decltype(wait_token), typename detail::WaitSignature<R>::type>(
+          start, wait_token, checked_ref(), std::move(boxed));
+    };
+    if constexpr (detail::unwraps_wait<R, std::decay_t<CompletionToken>>)
+      return detail::unwrap_wait(initiate(std::forward<CompletionToken>(token), Message(std::forward<M>(message))));
+    else
+      return initiate(std::forward<CompletionToken>(token), Message(std::forward<M>(message)));
+  }
 
   detail::ActorCell& checked() const { return *checked_ref().cell_; }
   const ActorRef& checked_ref() const {

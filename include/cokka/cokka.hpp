@@ -12,6 +12,7 @@
 #include <cokka/format.hpp>
 #include <cokka/future.hpp>
 #include <cokka/logging.hpp>
+#include <cokka/mailbox.hpp>
 #include <cokka/message.hpp>
 #include <cokka/promise.hpp>
 #include <cokka/proxy.hpp>

@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,6 +52,15 @@ struct ActorSnapshot {
   /// (of this System; one of several parallel waits). A blocking `get()` inside a handler throws
   /// BlockingCallInActor instead, so it never shows here.
   std::optional<ActorRef<>> awaiting;
+  /// True when `awaiting` is the actor in whose full mailbox its coroutine waits for room (`async_tell`,
+  /// `async_ask`), not a reply: printed "waiting for room in <actor>".
+  bool awaiting_room = false;
+  /// The capacity of its bounded mailbox (0: unbounded).
+  std::size_t mailbox_capacity = 0;
+  /// Senders waiting for room in its mailbox (`async_tell`, `async_ask`).
+  std::size_t waiting_senders = 0;
+  /// User messages it dropped: tells into its full OnFull::drop_newest mailbox, tells queued when it stopped.
+  std::uint64_t dropped = 0;
 };
 
 /// Every actor of `system` that is alive or stopping, in start order.

@@ -120,7 +120,7 @@ private:
   ActorRef<A> start_new(const ActorOptions& options, detail::ActorFactory factory, Args&&... args) {
     static_assert(std::is_base_of_v<detail::ActorBase, A>, "cokka::System::start<A>: A must derive from cokka::Actor<A>");
     static_assert(!std::is_final_v<A>, "cokka::System::start<A>: A must not be final (cokka derives from it)");
-    auto cell = new_cell(detail::type_name<A>(), options.name);
+    auto cell = new_cell(detail::type_name<A>(), options);
     std::unique_ptr<detail::ActorBase> object;
     {
       ConstructionScope scope(*cell);
@@ -130,7 +130,7 @@ private:
     return ActorRef<A>(std::move(cell));
   }
 
-  std::shared_ptr<detail::ActorCell> new_cell(const std::string& type_name, const std::string& name);
+  std::shared_ptr<detail::ActorCell> new_cell(const std::string& type_name, const ActorOptions& options);
   void launch(const std::shared_ptr<detail::ActorCell>& cell, std::unique_ptr<detail::ActorBase> object,
               const ActorOptions& options, detail::ActorFactory factory);
 

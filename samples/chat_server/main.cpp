@@ -102,15 +102,16 @@ asio::awaitable<std::optional<std::string>> read_line(tcp::socket& socket, std::
   co_return line;
 }
 
-// Client -> room. Awaiting the room's answer before reading on keeps one client's lines in order and stops
-// a flooding client from filling the room's mailbox.
+// Client -> room. The room's mailbox is bounded (see main): async_tell completes once the line is queued, so
+// while the room is behind, a flooding client's session stops reading its socket (TCP then slows the client)
+// instead of growing the room's mailbox. No thread waits meanwhile, and one client's lines stay in order.
 asio::awaitable<void> relay_to_room(tcp::socket& socket, std::string& buffer, cokka::ActorRef<Room> room,
                                     std::string name) {
   while (auto line = co_await read_line(socket, buffer)) {
     // A named message, not a temporary inside the co_await: g++ 12 destroys a braced temporary written inside
     // a co_await expression twice (see the Asio field notes).
     Say say{name, std::move(*line)};
-    co_await room.ask<std::size_t>(std::move(say), asio::use_awaitable);
+    co_await room.async_tell(std::move(say), asio::use_awaitable);
   }
 }
 
@@ -220,7 +221,8 @@ int main(int argc, char** argv) {
   sample::LiveViewFlag live_view(argc, argv);
   asio::io_context io;
   cokka::System system(io);  // borrows io: the room runs on the server's own event loop
-  auto room = system.start<Room>();
+  // At most 256 lines wait for the room: senders beyond that wait for room (async_tell), see relay_to_room.
+  auto room = system.start<Room>(cokka::ActorOptions{.mailbox = {.capacity = 256}});
   tcp::acceptor acceptor(io, {asio::ip::address_v4::loopback(), 0});  // port 0: the OS picks a free port
   std::cout << "server: listening on " << acceptor.local_endpoint() << '\n';
   live_view.open(system);  // on io too

@@ -77,8 +77,7 @@ Future<call_result_t<A, Fn>> call_ask(const ActorRef<A>& ref, const char* member
 template <class A, class Fn>
 void call_tell(const ActorRef<A>& ref, const char* member, Fn fn) {
   if (!ref.valid()) throw InvalidState("cokka: call through an empty ActorRef");
-  if (!try_enqueue(*ref.cell(), new TellCallEnvelope<A, Fn>(member, std::move(fn))))
-    std::rethrow_exception(not_found_error(*ref.cell()));
+  send_tell(*ref.cell(), new TellCallEnvelope<A, Fn>(member, std::move(fn)));
 }
 
 }  // namespace cokka::detail

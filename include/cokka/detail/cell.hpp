@@ -4,6 +4,7 @@
 #include <cokka/detail/death_watch.hpp>
 #include <cokka/detail/envelope.hpp>
 #include <cokka/detail/gate.hpp>
+#include <cokka/detail/mailbox_bound.hpp>
 #include <cokka/detail/mpsc_queue.hpp>
 
 #include <asio/cancellation_signal.hpp>
@@ -111,6 +112,13 @@ public:
   /// this starts runs right away on this thread when the strand is free, instead of after a trip through
   /// the io_context's queue.
   void enqueue(Envelope* envelope, bool run_here = false) noexcept;
+  /// Queues `envelope` in the control lane, which the drain empties at the start of every turn, ahead of the
+  /// queued messages (stop_now, Terminated). Taken newest first: control messages do not depend on each other.
+  void enqueue_control(Envelope* envelope) noexcept;
+  /// The mailbox's bound, or null when it is unbounded.
+  MailboxBound* bound() const noexcept { return bound_.get(); }
+  /// A user message was dropped (a full OnFull::drop_newest mailbox, or stop_now's queued tells). Any thread.
+  void count_dropped() noexcept { dropped_.fetch_add(1, std::memory_order_relaxed); }
 
   Phase phase() const noexcept { return phase_.load(std::memory_order_acquire); }
   bool is_alive() const noexcept { return phase() == Phase::running; }
@@ -159,6 +167,10 @@ public:
     std::size_t mailbox_depth = 0;             ///< envelopes queued and not taken yet
     std::uint64_t enqueued = 0;                ///< envelopes ever queued (0: System::start has not launched it)
     const ActorCell* awaiting = nullptr;       ///< whose reply a coroutine handler awaits (identity only)
+    bool awaiting_room = false;                ///< it awaits room in `awaiting`'s mailbox, not a reply
+    std::size_t capacity = 0;                  ///< of a bounded mailbox (0: unbounded)
+    std::size_t waiting_senders = 0;           ///< async_tell / async_ask waiting for room
+    std::uint64_t dropped = 0;                 ///< user messages dropped (see count_dropped)
   };
   Activity activity() const noexcept;
   /// A coroutine handler of this actor started waiting (wait `op`) for a reply `producer` will give.
@@ -168,6 +180,8 @@ public:
 
   // --- used by System only ---
   void adopt(std::unique_ptr<ActorBase> object) noexcept;
+  /// Bounds the mailbox (before anything is sent to the actor).
+  void bound_mailbox(const MailboxOptions& options) { bound_ = std::make_unique<MailboxBound>(options); }
   /// A restart's backoff is over: the next incarnation is built on the strand.
   void resume_after_backoff() noexcept;
   /// Schedules on_start ahead of every message: a constructor may hand out self(), and messages sent
@@ -228,6 +242,7 @@ private:
   template <class Function>
   void on_strand(bool dispatch, Function function) noexcept;
   Envelope* pop() noexcept;
+  Envelope* pop_control() noexcept;
   void mark_handling(const char* what) noexcept { handling_.store(what, std::memory_order_release); }
 
   SystemState* system_;
@@ -239,6 +254,9 @@ private:
   std::atomic<std::uint64_t> pushed_{0};
   std::atomic<std::uint64_t> popped_{0};  // written by the one consumer only
   std::atomic<bool> scheduled_{true};     // System::start owns the mailbox until schedule_start()
+  std::atomic<Envelope*> control_{nullptr};  // the control lane: a stack, pushed by anyone, popped by the consumer
+  std::unique_ptr<MailboxBound> bound_;      // null: unbounded
+  std::atomic<std::uint64_t> dropped_{0};
   EnvelopePtr start_;       // on_start, handled before the queue
   Gate gate_;
   std::atomic<bool> discarding_{false};         // one consumer at a time after close (discard_after_close)

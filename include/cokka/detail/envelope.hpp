@@ -104,12 +104,18 @@ public:
     guarded,  ///< a tell delivered only if accept() says so at delivery (timer messages, Terminated)
   };
 
-  explicit Envelope(Kind kind) noexcept : kind_(kind) {}
+  /// `control`: travels in the control lane, ahead of the queued messages and outside the mailbox's bound.
+  explicit Envelope(Kind kind, bool control = false) noexcept : kind_(kind), control_(control) {}
   Envelope(const Envelope&) = delete;
   Envelope& operator=(const Envelope&) = delete;
   virtual ~Envelope() = default;
 
   Kind kind() const noexcept { return kind_; }
+  /// True for the control lane (stop_now, Terminated).
+  bool control() const noexcept { return control_; }
+  /// True when it holds a place of a bounded mailbox, given back when it leaves the queue.
+  bool counted() const noexcept { return counted_; }
+  void set_counted() noexcept { counted_ = true; }
 
   /// ask/tell: runs the handler on the actor's strand. May throw (the failure rules then apply).
   virtual HandlerResult run(ActorBase& actor);
@@ -132,6 +138,8 @@ public:
 
 private:
   Kind kind_;
+  bool control_;
+  bool counted_ = false;
 };
 
 /// Deletes an envelope the way its owner must: through dispose().

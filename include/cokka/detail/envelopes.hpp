@@ -3,6 +3,7 @@
 #include <cokka/detail/actor_base.hpp>
 #include <cokka/detail/cell.hpp>
 #include <cokka/detail/envelope.hpp>
+#include <cokka/detail/mailbox_bound.hpp>
 #include <cokka/detail/number_reply.hpp>
 #include <cokka/promise.hpp>
 
@@ -73,7 +74,9 @@ private:
 /// The poison pill. Resolves true once the actor is dead (also when it was already stopping).
 class StopEnvelope final : public Envelope {
 public:
-  explicit StopEnvelope(Promise<bool> promise) noexcept : Envelope(Kind::stop), promise_(std::move(promise)) {}
+  /// `control`: stop_now's pill, ahead of the queued messages.
+  StopEnvelope(Promise<bool> promise, bool control) noexcept
+      : Envelope(Kind::stop, control), promise_(std::move(promise)) {}
   void abandon(const ActorCell&) noexcept override { promise_.set_value(true); }
   void reject(const ActorCell&) noexcept override { promise_.set_value(false); }
   const char* describe() const noexcept override { return "stop"; }
@@ -92,15 +95,29 @@ public:
 /// Calls the actor's on_receive (a friend of ActorBase lives in lib).
 HandlerResult receive(ActorBase& actor, Message& message);
 
-/// Enqueues `envelope` unless the actor is dead; when dead, rejects and deletes it and returns false.
-/// `run_here`: see ActorCell::enqueue.
-bool try_enqueue(ActorCell& cell, Envelope* envelope, bool run_here = false) noexcept;
+/// Queues `envelope` unless the actor is dead (rejected, `dead`) or its bounded mailbox has no place for a user
+/// message (`full`: the envelope stays with the caller). Control envelopes go to the control lane.
+/// `behind_waiters`: full while senders wait for room (async_tell keeps their order). `run_here`: see
+/// ActorCell::enqueue.
+Sent offer(ActorCell& cell, EnvelopePtr& envelope, bool run_here = false, bool behind_waiters = false) noexcept;
 
-/// Queues the poison pill (ActorRef::stop_async). `run_here`: see ActorCell::enqueue.
-inline Future<bool> send_stop(ActorCell& cell, bool run_here = false) {
+/// offer(), and a full mailbox's rule for what it refused: an ask fails with MailboxFull, a tell is dropped (and
+/// counted under OnFull::drop_newest).
+Sent send(ActorCell& cell, Envelope* envelope, bool run_here = false) noexcept;
+
+/// send() for callers that treat a full mailbox like a delivery: false only when the actor is dead.
+inline bool try_enqueue(ActorCell& cell, Envelope* envelope, bool run_here = false) noexcept {
+  return send(cell, envelope, run_here) != Sent::dead;
+}
+
+/// send() for a tell: ActorDeadError when the actor is dead, MailboxFull when full under OnFull::fail.
+void send_tell(ActorCell& cell, Envelope* envelope);
+
+/// Queues the poison pill (ActorRef::stop_async; `control`: stop_now). `run_here`: see ActorCell::enqueue.
+inline Future<bool> send_stop(ActorCell& cell, bool run_here = false, bool control = false) {
   Promise<bool> promise(ProducerKey{}, cell);
   auto future = promise.get_future();
-  try_enqueue(cell, new StopEnvelope(std::move(promise)), run_here);
+  try_enqueue(cell, new StopEnvelope(std::move(promise), control), run_here);
   return future;
 }
 
