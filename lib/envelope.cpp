@@ -3,6 +3,7 @@
 #include "cokka/detail/actor_model.hpp"
 #include "cokka/detail/cell.hpp"
 #include "cokka/detail/envelopes.hpp"
+#include "dead_letter.hpp"
 #include "log.hpp"
 
 namespace cokka::detail {
@@ -36,6 +37,7 @@ bool try_enqueue(ActorCell& cell, Envelope* envelope, bool run_here) noexcept {
   auto phase = cell.phase();
   if (phase == ActorCell::Phase::dead || (phase == ActorCell::Phase::closing && envelope->kind() != Envelope::Kind::stop)) {
     EnvelopePtr rejected(envelope);
+    dead_letter(cell, DeadLetterReason::dead_actor, *rejected);
     rejected->reject(cell);
     return false;
   }
