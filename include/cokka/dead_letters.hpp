@@ -62,7 +62,9 @@ public:
   public:
     /// Subscribed to nothing.
     Subscription() = default;
+    /// Takes over `other`'s subscription (`other` is left subscribed to nothing).
     Subscription(Subscription&& other) noexcept;
+    /// Unsubscribes this one, then takes over `other`'s.
     Subscription& operator=(Subscription&& other) noexcept;
     /// Unsubscribes; a call of the subscriber running on another thread may still be finishing.
     ~Subscription();
@@ -76,6 +78,7 @@ public:
     std::uint64_t id_ = 0;
   };
 
+  /// No subscribers, nothing counted, the default log limit.
   DeadLetters() = default;
   DeadLetters(const DeadLetters&) = delete;
   DeadLetters& operator=(const DeadLetters&) = delete;
