@@ -116,7 +116,6 @@ TEST_CASE_FIXTURE(letters::BlockedSink, "dead letters: tells queued behind a sto
   failed.tell(letters::Boom{});  // a tell's failure stops the actor
   for (int i = 0; i < 2; ++i) failed.tell(letters::Ping{});
   second.open();
-  CHECK(failed.wait_stopped() != nullptr);  // it failed
   CHECK(letters::wait_for_count(dead, DeadLetterReason::dropped_at_stop, 7));
   CHECK(dead.count(DeadLetterReason::dead_actor) == 0);
 }
