@@ -4,6 +4,7 @@
 #include "cokka/detail/actor_timers.hpp"
 #include "cokka/detail/envelopes.hpp"
 #include "cokka/executor.hpp"
+#include "dead_letter.hpp"
 #include "foreign_queue.hpp"
 #include "log.hpp"
 #include "supervision.hpp"
@@ -286,6 +287,7 @@ void ActorCell::abandon_queue() noexcept {
   while (auto* popped = pop()) {
     EnvelopePtr envelope(popped);
     if (envelope->kind() == Envelope::Kind::tell) count_dropped();
+    dead_letter(*this, DeadLetterReason::dropped_at_stop, *envelope);
     envelope->abandon(*this);
   }
 }
@@ -294,6 +296,7 @@ void ActorCell::abandon_queue() noexcept {
 bool ActorCell::process(Envelope* raw) noexcept {
   EnvelopePtr envelope(raw);
   if (phase() == Phase::dead) {
+    dead_letter(*this, DeadLetterReason::dropped_at_stop, *envelope);
     envelope->abandon(*this);
     return true;
   }
@@ -309,6 +312,7 @@ bool ActorCell::process(Envelope* raw) noexcept {
     case Envelope::Kind::guarded:
       // A cancelled timer's message, an unwatched actor's Terminated: dropped here, also when queued before.
       if (!current_->accept(*this)) {
+        dead_letter(*this, DeadLetterReason::stale, *current_);
         current_.reset();
         return true;
       }

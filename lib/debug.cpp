@@ -17,12 +17,6 @@ std::shared_ptr<ActorCell> awaiting_actor(const asio::any_io_executor& executor)
   return executor.target<ActorExecutor>()->cell();
 }
 
-void note_await(ActorCell& awaiting, const void* op, const ActorCell* producer) noexcept {
-  awaiting.begin_await(op, producer);
-}
-
-void note_resumed(ActorCell& awaiting, const void* op) noexcept { awaiting.end_await(op); }
-
 }  // namespace cokka::detail
 
 namespace cokka::debug {

@@ -3,6 +3,7 @@
 #include "cokka/detail/actor_model.hpp"
 #include "cokka/detail/cell.hpp"
 #include "cokka/detail/envelopes.hpp"
+#include "dead_letter.hpp"
 #include "log.hpp"
 
 namespace cokka::detail {
@@ -42,6 +43,7 @@ std::exception_ptr mailbox_full_error(const ActorCell& cell) {
 Sent offer(ActorCell& cell, EnvelopePtr& envelope, bool run_here, bool behind_waiters) noexcept {
   auto phase = cell.phase();
   if (phase == ActorCell::Phase::dead || (phase == ActorCell::Phase::closing && envelope->kind() != Envelope::Kind::stop)) {
+    dead_letter(cell, DeadLetterReason::dead_actor, *envelope);
     envelope->reject(cell);
     envelope.reset();
     return Sent::dead;
@@ -66,8 +68,10 @@ Sent send(ActorCell& cell, Envelope* raw, bool run_here) noexcept {
   if (sent == Sent::full) {
     if (envelope->kind() == Envelope::Kind::ask)
       envelope->complete(mailbox_full_error(cell), Message{});
-    else if (cell.bound()->on_full() == OnFull::drop_newest)
+    else if (cell.bound()->on_full() == OnFull::drop_newest) {
       cell.count_dropped();
+      dead_letter(cell, DeadLetterReason::mailbox_full, *envelope);
+    }
   }
   return sent;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "cokka/dead_letters.hpp"
 #include "cokka/detail/timer_service.hpp"
 #include "cokka/registry.hpp"
 #include "cokka/system.hpp"
@@ -36,6 +37,7 @@ public:
   std::vector<std::thread> threads;
   std::atomic<unsigned> running_threads{0};
   Registry registry;
+  DeadLetters dead_letters;
   std::atomic<bool> shutting_down{false};
   /// Some actor's code ran on the io_context (a borrowed one that ran none may be polled by ~System).
   std::atomic<bool> ran{false};

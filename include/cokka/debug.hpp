@@ -49,8 +49,8 @@ struct ActorSnapshot {
   std::chrono::milliseconds handling_for{0};
   /// The actor whose reply it awaits, when a coroutine handler is suspended in
   /// `co_await fut.async_wait(...)` on a future from `ask`, `stop_async` or a proxy call to that actor
-  /// (of this System; one of several parallel waits). A blocking `get()` inside a handler throws
-  /// BlockingCallInActor instead, so it never shows here.
+  /// (of this System; one of several parallel waits; never a `then` continuation). A blocking `get()` inside
+  /// a handler throws BlockingCallInActor instead, so it never shows here.
   std::optional<ActorRef<>> awaiting;
   /// True when `awaiting` is the actor in whose full mailbox its coroutine waits for room (`async_tell`,
   /// `async_ask`), not a reply: printed "waiting for room in <actor>".

@@ -58,6 +58,16 @@ public:
   using Error::Error;
 };
 
+/// An actor's coroutine handler awaited the reply of an actor that is, directly or through other actors,
+/// awaiting this actor's own reply: neither could ever go on (each owns its mailbox until its handler ends).
+/// The wait fails at once instead of hanging. what() names the cycle from the actor whose wait failed,
+/// "ask cycle: Bob (urn:uuid:...) -> Alice (urn:uuid:...) -> Bob (urn:uuid:...)". Break it by not awaiting
+/// inside the handler (tell the reply back, or hand the future to `then`).
+class AskCycle : public Error {
+public:
+  using Error::Error;
+};
+
 /// The operation is not allowed in the current state (for example `start()` on a system that is shutting down).
 class InvalidState : public Error {
 public:

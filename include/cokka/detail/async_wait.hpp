@@ -76,13 +76,18 @@ std::shared_ptr<ActorCell> awaiting_actor(const Executor&) noexcept {
   return nullptr;
 }
 /// Records that `awaiting`, in wait `op`, waits for a reply of `producer` (null: not an actor's reply).
-void note_await(ActorCell& awaiting, const void* op, const ActorCell* producer) noexcept;
-/// Wait `op` of `awaiting` is over (its coroutine resumes next).
+/// Returns a cokka::AskCycle when `producer` awaits, directly or through other actors, `awaiting`'s own reply
+/// (nothing is recorded then), else null (defined in lib/ask_cycle.cpp).
+std::exception_ptr note_await(const std::shared_ptr<ActorCell>& awaiting, const void* op,
+                              const ActorCell* producer) noexcept;
+/// Wait `op` of `awaiting` is over: its reply is there (or the wait was cancelled); the coroutine resumes next.
 void note_resumed(ActorCell& awaiting, const void* op) noexcept;
 
 /// The Asio asynchronous operation behind Future<T>::async_wait and Future<T>::then: waits, without blocking
 /// a thread, until every root of `source` is ready, then calls `Deliver::complete(handler, aborted, source)`
-/// on the handler's associated executor (asio::system_executor for a plain callback).
+/// on the handler's associated executor (asio::system_executor for a plain callback). When `Deliver::awaits`
+/// and that executor is an actor's, the actor is recorded as awaiting each root's producer (cokka::debug), and
+/// the wait fails at once with AskCycle when the producer awaits the actor in turn.
 ///
 /// Rules it keeps, as Asio's own operations do:
 /// - The handler never runs inline inside the initiation or inside the thread that completes a root; it is
@@ -117,7 +122,7 @@ public:
       op->slot_ = slot;
       slot.template emplace<CancelHandler>(op);
     }
-    op->awaiting_ = awaiting_actor(asio::get_associated_executor(op->handler_));
+    if constexpr (Deliver::awaits) op->awaiting_ = awaiting_actor(asio::get_associated_executor(op->handler_));
     std::unique_lock lock(op->mutex_);
     if (op->register_from(0)) return;  // from here on, a root completion may finish and free the op
     lock.unlock();
@@ -171,7 +176,13 @@ private:
   // With mutex_ held: waits on the first root from `first` on that is not ready; false when all are ready.
   bool register_from(std::size_t first) {
     for (next_ = first; next_ < source_.root_count(); ++next_) {
-      if (awaiting_) note_await(*awaiting_, this, source_.root(next_).producer());
+      if (awaiting_) {
+        if (auto cycle = note_await(awaiting_, this, source_.root(next_).producer())) {
+          aborted_ = std::move(cycle);  // handed over by the completion posted next
+          next_ = source_.root_count();
+          return false;
+        }
+      }
       if (source_.root(next_).add_waiter(*this)) return true;
     }
     return false;
@@ -192,8 +203,11 @@ private:
   // The posted completion owns the op: an executor destroyed without running it destroys the op and its
   // handler (so a then() continuation's promise breaks) instead of leaking them. Posted through an untracked
   // copy: the op's own tracked copy keeps the handler's io_context busy until finish() releases it there.
+  // The wait ends here, in the thread that completes it, not when the handler runs: an actor that replied
+  // and then awaits its asker must not find the asker still recorded as awaiting it (a false ask cycle).
   void post_completion(std::exception_ptr aborted) noexcept {
-    aborted_ = std::move(aborted);
+    if (awaiting_) note_resumed(*awaiting_, this);
+    if (aborted) aborted_ = std::move(aborted);
     detail::hand_off(asio::prefer(work_, asio::execution::outstanding_work.untracked), this);
   }
 
@@ -208,7 +222,6 @@ private:
   // executor, is gone before the handler runs.
   static void finish(Owned op, std::exception_ptr aborted) {
     if (op->slot_.is_connected()) op->slot_.clear();
-    if (op->awaiting_) note_resumed(*op->awaiting_, op.get());
     Handler handler = std::move(op->handler_);
     FutureSource<T> source = std::move(op->source_);
     op.reset();
@@ -227,8 +240,8 @@ private:
   std::mutex mutex_;
   std::size_t next_ = 0;  // the root waited on now; root_count() once completion is posted
   bool cancelled_ = false;
-  std::shared_ptr<ActorCell> awaiting_;  // the actor whose coroutine waits here, if any (for cokka::debug)
-  std::exception_ptr aborted_;           // what the posted completion hands over
+  std::shared_ptr<ActorCell> awaiting_;  // the actor whose coroutine waits here, if any (debug, ask cycles)
+  std::exception_ptr aborted_;           // what the posted completion hands over (or an AskCycle)
   HandOffState hand_off;
 };
 
@@ -236,6 +249,8 @@ private:
 /// handler's executor).
 template <class T>
 struct DeliverValue {
+  /// An actor's handler bound here waits for the value (a then() continuation does not: it is no wait).
+  static constexpr bool awaits = true;
   template <class Handler>
   static void complete(Handler handler, std::exception_ptr aborted, const FutureSource<T>& source) {
     if constexpr (std::is_void_v<T>) {

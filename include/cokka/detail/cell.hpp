@@ -177,6 +177,8 @@ public:
   void begin_await(const void* op, const ActorCell* producer) noexcept;
   /// Wait `op` ended (the coroutine is resuming).
   void end_await(const void* op) noexcept;
+  /// A coroutine handler or hook has started and not ended: it owns the mailbox. Any thread (a hint there).
+  bool runs_coroutine() const noexcept { return coroutine_running_.load(std::memory_order_relaxed); }
 
   // --- used by System only ---
   void adopt(std::unique_ptr<ActorBase> object) noexcept;

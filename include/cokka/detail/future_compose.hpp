@@ -171,6 +171,8 @@ struct ThenCall {
 /// Deliver policy of then: the handler gets the (ready) future itself. Then's handlers have no cancellation slot.
 template <class T>
 struct DeliverFuture {
+  /// A continuation is no wait of its executor's actor (it never fails with AskCycle).
+  static constexpr bool awaits = false;
   template <class Handler>
   static void complete(Handler handler, std::exception_ptr, const FutureSource<T>& source) {
     std::move(handler)(FutureAccess::make(source));
