@@ -45,7 +45,9 @@ struct Player : cokka::Actor<Player> {
       peer_ = *peer;
       return;
     }
-    const long left = msg.as<Ball>().left;
+    const auto* ball = msg.get_if<Ball>();
+    if (!ball) return;  // an ask: the reply says everything before it was handled
+    const long left = ball->left;
     if (left == 0) return done_.set_value();
     peer_.tell(Ball{left - 1});
   }
