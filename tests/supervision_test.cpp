@@ -342,7 +342,7 @@ TEST_CASE("a restart keeps the ref, the urn and the queued messages in order, dr
   CHECK(log.count(spdlog::level::warn, "restarts (1 of 3") == 1);
 }
 
-TEST_CASE("past its restart limit the actor stops for good with the last failure; only then do watchers hear") {
+TEST_CASE("past its restart limit the actor stops for good with the last failure and only then do watchers hear") {
   test::Journal journal, watched;
   test::LogCapture log(spdlog::level::warn);
   cokka::System system(cokka::threads{2});
@@ -363,7 +363,7 @@ TEST_CASE("past its restart limit the actor stops for good with the last failure
   CHECK_THROWS_AS(worker.tell(std::string("z")), cokka::ActorDeadError);
 }
 
-TEST_CASE("a restart waits for its backoff; messages sent meanwhile wait with it") {
+TEST_CASE("a restart waits for its backoff and messages sent meanwhile wait with it") {
   test::Journal journal;
   cokka::testing::TestSystem system;
   auto worker = system.start<Worker>(restarting(5, 60ms), std::ref(journal), std::make_shared<std::atomic<int>>(0));
@@ -376,7 +376,7 @@ TEST_CASE("a restart waits for its backoff; messages sent meanwhile wait with it
   CHECK(system.now() >= cokka::Clock::time_point(60ms));
 }
 
-TEST_CASE("an ask's failure restarts the actor only with restart_on_ask_failure; the asker gets it either way") {
+TEST_CASE("an ask's failure restarts the actor only with restart_on_ask_failure and the asker gets it either way") {
   test::Journal journal;
   cokka::System system(cokka::threads{2});
   struct Asked : cokka::Actor<Asked> {
@@ -451,7 +451,7 @@ TEST_CASE("a restarted incarnation failing in on_start counts as one more failur
   CHECK(actor.ask<int>(0).get(5s) == 3);
 }
 
-TEST_CASE("a coroutine handler failing after a co_await restarts the actor; its timers and children end") {
+TEST_CASE("a coroutine handler failing after a co_await restarts the actor and its timers and children end") {
   test::Journal journal;
   cokka::System system(cokka::threads{2});
   auto busy = system.start<Busy>(restarting(3), std::ref(journal), std::make_shared<std::atomic<int>>(0));
