@@ -36,9 +36,6 @@ private:
   std::shared_ptr<ActorCell> cell_;
 };
 
-/// Messages handled per turn before the drain yields its thread to other strands.
-constexpr int drain_batch = 256;
-
 /// The epoch no work reaches: the actor is dead, or its System gone.
 constexpr std::uint64_t all_epochs = std::numeric_limits<std::uint64_t>::max();
 
@@ -200,8 +197,20 @@ void ActorCell::schedule_from_pump() noexcept {
   post_drain(false);
 }
 
-// Inside an entry, by the owner of `scheduled_`: the drain it posts owns the mailbox.
+// Inside an entry, by the owner of `scheduled_`: the drain it posts owns the mailbox. Under a seeded test
+// schedule the picker holds the drain until it picks this actor.
 void ActorCell::post_drain(bool dispatch) noexcept {
+  if (system_->picker) [[unlikely]]
+    return system_->picker->ready(shared_from_this());
+  post_drain_to_strand(dispatch);
+}
+
+void ActorCell::post_picked_drain() noexcept {
+  Entry entry(*this);
+  if (entry) post_drain_to_strand(false);  // refused: stale, close() took the mailbox over
+}
+
+void ActorCell::post_drain_to_strand(bool dispatch) noexcept {
   auto drain_now = [self = shared_from_this()] {
     Entry entry(*self);
     if (entry) self->drain();  // refused: stale, close() took the mailbox over
@@ -251,7 +260,7 @@ void ActorCell::drain() noexcept {
     popped_.store(popped_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     if (!process(start_.release())) return;  // a coroutine on_start owns the mailbox until it finishes
   }
-  for (int handled = 0; handled < drain_batch; ++handled) {
+  for (int handled = 0; handled < system_->drain_batch; ++handled) {
     // The control lane first (a relaxed look: a push it misses is seen by the next one, or by release()).
     auto* envelope = control_.load(std::memory_order_relaxed) ? pop_control() : pop();
     if (!envelope) {

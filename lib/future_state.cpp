@@ -19,12 +19,18 @@ bool spin_until_ready(const FutureStateBase& state) {
 
 FutureStateBase::~FutureStateBase() = default;
 
+BlockingDriver*& blocking_driver_slot() noexcept {
+  thread_local BlockingDriver* driver = nullptr;
+  return driver;
+}
+
 void FutureStateBase::wait() {
   if (ready()) return;
   if (in_actor_code())
     throw BlockingCallInActor(
         "cokka: blocking get() on an unfinished future inside an actor's handler could deadlock the thread pool; "
         "make the handler a coroutine (asio::awaitable) and co_await fut.async_wait(asio::use_awaitable) instead");
+  if (auto* driver = blocking_driver_slot()) return driver->drive(*this);
   if (spin_until_ready(*this)) return;
   std::unique_lock lock(mutex_);
   ++sleepers_;
@@ -38,6 +44,7 @@ bool FutureStateBase::wait_until(std::chrono::steady_clock::time_point deadline)
     throw BlockingCallInActor(
         "cokka: blocking get(timeout) on an unfinished future inside an actor's handler could deadlock the thread "
         "pool; co_await fut.async_wait(asio::use_awaitable) instead");
+  if (auto* driver = blocking_driver_slot()) return driver->drive_for(*this, deadline - std::chrono::steady_clock::now());
   std::unique_lock lock(mutex_);
   ++sleepers_;
   bool done = ready_cv_.wait_until(lock, deadline, [this] { return ready(); });

@@ -20,12 +20,15 @@ namespace cokka {
 
 namespace detail {
 
-SystemState::SystemState(System& system, asio::io_context* borrowed, unsigned thread_count)
+SystemState::SystemState(System& system, asio::io_context* borrowed, unsigned thread_count, const TestMode* test)
     : owner(system),
+      driven_by_owner(test != nullptr),
+      drain_batch(test ? 1 : 256),
+      picker(test ? test->picker : nullptr),
       owned_context(borrowed ? nullptr : std::make_unique<asio::io_context>(static_cast<int>(thread_count))),
       context(borrowed ? *borrowed : *owned_context),
       foreign(std::make_shared<ForeignQueue>(context)),
-      timers(std::make_shared<TimerService>(context)) {
+      timers(std::make_shared<TimerService>(context, test != nullptr)) {
   if (borrowed) return;
   work.emplace(context.get_executor());
   running_threads = thread_count;
@@ -139,8 +142,9 @@ bool stop_in_order(detail::SystemState& state, std::vector<ActorRef<>> order) {
   auto chain = std::make_shared<StopChain>(state.context, std::move(order));
   auto done = chain->start();
   const bool borrowed = !state.owned_context;
-  // ~System runs inside a handler of the borrowed context: run the actors' work from here.
-  bool pump = borrowed && state.context.get_executor().running_in_this_thread();
+  // ~System runs inside a handler of the borrowed context, or a TestSystem's thread drives it: run the actors'
+  // work from here.
+  bool pump = borrowed && (state.driven_by_owner || state.context.get_executor().running_in_this_thread());
   std::optional<RunProbe> probe;
   if (borrowed && !pump) probe.emplace(state.context);
   auto next_probe_check = std::chrono::steady_clock::now() + unrun_grace;
@@ -187,6 +191,9 @@ System::System() : System(threads{std::max(1u, std::thread::hardware_concurrency
 System::System(threads count) : state_(std::make_unique<detail::SystemState>(*this, nullptr, std::max(1u, count.count))) {}
 
 System::System(asio::io_context& context) : state_(std::make_unique<detail::SystemState>(*this, &context, 0)) {}
+
+System::System(asio::io_context& context, const detail::TestMode& mode)
+    : state_(std::make_unique<detail::SystemState>(*this, &context, 0, &mode)) {}
 
 System::~System() {
   auto& state = *state_;

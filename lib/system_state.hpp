@@ -1,6 +1,7 @@
 #pragma once
 
 #include "cokka/dead_letters.hpp"
+#include "cokka/detail/test_mode.hpp"
 #include "cokka/detail/timer_service.hpp"
 #include "cokka/registry.hpp"
 #include "cokka/system.hpp"
@@ -21,7 +22,8 @@ namespace cokka::detail {
 /// Everything a System owns; cells point here while their system lives.
 class SystemState {
 public:
-  SystemState(System& owner, asio::io_context* borrowed, unsigned thread_count);
+  /// `test`: a cokka::testing::TestSystem's state (virtual time, its drain picker), else null.
+  SystemState(System& owner, asio::io_context* borrowed, unsigned thread_count, const TestMode* test = nullptr);
 
   /// Remembers `cell` so that shutdown can reach actors that are no longer registered.
   void track(const std::shared_ptr<ActorCell>& cell);
@@ -29,6 +31,13 @@ public:
   std::vector<std::shared_ptr<ActorCell>> tracked_cells();
 
   System& owner;
+  /// A TestSystem's: the destroying thread drives the borrowed io_context (nobody else runs it).
+  const bool driven_by_owner;
+  /// Messages a drain handles per turn before it yields its thread; one under the test kit, where each
+  /// message is a scheduling point.
+  const int drain_batch;
+  /// The seeded schedule's picker of ready actors (see DrainPicker); null otherwise.
+  DrainPicker* const picker;
   std::unique_ptr<asio::io_context> owned_context;
   asio::io_context& context;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;

@@ -13,12 +13,17 @@ namespace {
 constexpr std::uint64_t nothing_armed = std::numeric_limits<std::uint64_t>::max();
 }  // namespace
 
-TimerService::TimerService(asio::io_context& context)
-    : wheel_(std::make_unique<TimerWheel>()),
-      epoch_(Clock::now()),
+// Under virtual time the driver counts as armed for tick 0, the earliest there is: schedule() never posts to
+// it, so the real-time path keeps its one comparison. Nor is there a driver: an Asio timer would start the
+// io_context's reactor, and every poll of the test thread would then ask epoll for events.
+TimerService::TimerService(asio::io_context& context, bool virtual_time)
+    : virtual_time_(virtual_time),
+      wheel_(std::make_unique<TimerWheel>()),
+      epoch_(virtual_time ? Clock::time_point() : Clock::now()),
       strand_(asio::make_strand(context)),
-      driver_(std::in_place, *strand_),
-      armed_tick_(nothing_armed) {}
+      armed_tick_(virtual_time ? 0 : nothing_armed) {
+  if (!virtual_time) driver_.emplace(*strand_);
+}
 
 TimerService::~TimerService() = default;
 
@@ -103,6 +108,26 @@ void TimerService::wake(std::uint64_t generation) noexcept {
   }
   arm();
   while (auto* node = due.pop_front()) node->fire();
+}
+
+bool TimerService::fire_next(Clock::time_point until) noexcept {
+  TimerList due;
+  {
+    std::lock_guard lock(mutex_);
+    const auto next = wheel_->next_tick();
+    if (closed_ || !next || time_of(*next) > until) return false;
+    wheel_->advance(*next, due);
+    const auto at = time_of(*next).time_since_epoch().count();
+    if (at > virtual_now_.load(std::memory_order_relaxed)) virtual_now_.store(at, std::memory_order_release);
+  }
+  while (auto* node = due.pop_front()) node->fire();
+  return true;
+}
+
+void TimerService::advance_to(Clock::time_point at) noexcept {
+  std::lock_guard lock(mutex_);
+  const auto count = at.time_since_epoch().count();
+  if (count > virtual_now_.load(std::memory_order_relaxed)) virtual_now_.store(count, std::memory_order_release);
 }
 
 void TimerService::close() noexcept {

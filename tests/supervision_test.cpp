@@ -4,6 +4,7 @@
 #include "support.hpp"
 
 #include <cokka/cokka.hpp>
+#include <cokka/testing.hpp>
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
@@ -350,12 +351,15 @@ TEST_CASE("past its restart limit the actor stops for good with the last failure
 
 TEST_CASE("a restart waits for its backoff - messages sent meanwhile wait with it") {
   test::Journal journal;
-  cokka::System system(cokka::threads{2});
+  cokka::testing::TestSystem system;
   auto worker = system.start<Worker>(restarting(5, 60ms), std::ref(journal), std::make_shared<std::atomic<int>>(0));
   worker.tell(std::string("fail"));
-  const auto failed = system.now();
-  CHECK(worker.ask<std::string>(std::string("after")).get(5s) == "after by 2 after 1");
-  CHECK(system.now() - failed >= 60ms);
+  auto after = worker.ask<std::string>(std::string("after"));
+  system.advance(59ms);
+  CHECK_FALSE(after.ready());
+  CHECK(journal.events() == std::vector<std::string>{"start 1", "failure 1: fail 1"});
+  CHECK(after.get() == "after by 2 after 1");  // drives the system: the clock moves to the backoff's end
+  CHECK(system.now() >= cokka::Clock::time_point(60ms));
 }
 
 TEST_CASE("an ask's failure restarts the actor only with restart_on_ask_failure - the asker gets it either way") {

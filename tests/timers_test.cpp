@@ -3,6 +3,7 @@
 #include "support.hpp"
 
 #include <cokka/cokka.hpp>
+#include <cokka/testing.hpp>
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/bind_executor.hpp>
@@ -78,13 +79,16 @@ TEST_CASE("a single timer delivers once, after the messages already queued, and 
 
 TEST_CASE("starting an active key replaces its timer: only the new one is delivered") {
   test::Journal journal;
-  cokka::System system(cokka::threads{2});
+  cokka::testing::TestSystem system;
   auto keeper = system.start<Keeper>(journal);
   keeper.tell(Command{"single", 80});
   keeper.tell(Command{"single", 10});
-  CHECK(keeper.ask<bool>(Command{"active"}).get(5s));
-  CHECK(eventually([&] { return !journal.events().empty(); }));
-  std::this_thread::sleep_for(150ms);  // the replaced one would have been due by now
+  CHECK(keeper.ask<bool>(Command{"active"}).get());
+  system.advance(9ms);
+  CHECK(journal.events().empty());
+  system.advance(1ms);
+  CHECK(journal.events() == std::vector<std::string>{"tick 10"});
+  system.advance(1h);  // the replaced one would have been due at 80 ms
   CHECK(journal.events() == std::vector<std::string>{"tick 10"});
 }
 
@@ -168,40 +172,52 @@ TEST_CASE("a fixed-rate timer catches up one missed tick, not all of them, then 
   CHECK(eventually([&] { return (times = actor.ask<std::vector<cokka::Clock::time_point>>(0).get(5s)).size() >= 5; }));
   // Grid: start + 20, 40, ... ms. The first delivery's handler runs 110 ms; then one catch-up (the latest grid
   // point passed), then the grid again: the third delivery is never before start + 140 ms, which a burst of the
-  // missed ticks would be. (Exact instants: tests/testing_test.cpp, on virtual time.)
+  // missed ticks would be. (Exact instants of both kinds, on virtual time: the next test case.)
   CHECK(times[1] - times[0] >= 20ms);
   CHECK(times[2] - times[1] >= 110ms);
   CHECK(times[3] - times[0] >= 140ms);
   CHECK(times[4] - times[0] >= 160ms);
 }
 
+TEST_CASE("on virtual time periodic timers of both kinds deliver exactly on their grid") {
+  for (const bool fixed_rate : {false, true}) {
+    cokka::testing::TestSystem system;
+    auto actor = system.start<Periodic>(fixed_rate, 20ms, 0ms);
+    system.advance(100ms);
+    const auto times = actor.ask<std::vector<cokka::Clock::time_point>>(0).get();
+    std::vector<cokka::Clock::time_point> grid;
+    for (auto at = 0ms; at <= 100ms; at += 20ms) grid.emplace_back(at);
+    CHECK(times == grid);
+  }
+}
+
 TEST_CASE("an actor's timers end when it stops: nothing is delivered after on_stop, nothing stays pending") {
   test::Journal journal;
-  cokka::System system(cokka::threads{2});
+  cokka::testing::TestSystem system;
   auto keeper = system.start<Keeper>(journal);
   keeper.tell(Command{"periodic", 7});
-  CHECK(eventually([&] { return journal.events().size() >= 2; }));
+  system.advance(10ms);  // due at 5 and 10 ms
   CHECK(keeper.stop());
-  const auto at_stop = journal.events();
-  std::this_thread::sleep_for(50ms);
-  CHECK(journal.events() == at_stop);
-  CHECK(at_stop.back() == "stop");
+  CHECK(journal.events() == std::vector<std::string>{"tick 7", "tick 7", "stop"});
   CHECK(cokka::detail::timer_service(system)->size() == 0);
+  system.advance(1h);
+  CHECK(journal.events().size() == 3);
 }
 
 TEST_CASE("tell_after delivers from anywhere, can be cancelled, and drops its message for an actor that died") {
   test::Journal journal;
-  cokka::System system(cokka::threads{2});
+  cokka::testing::TestSystem system;
   auto keeper = system.start<Keeper>(journal);
   auto delivered = keeper.tell_after(5ms, Tick{1});
   auto cancelled = keeper.tell_after(60ms, Tick{2});
   CHECK(cancelled.cancel());
   CHECK_FALSE(cancelled.cancel());  // idempotent
-  CHECK(eventually([&] { return !journal.events().empty(); }));
+  system.advance(5ms);
+  CHECK(journal.events() == std::vector<std::string>{"tick 1"});
   CHECK_FALSE(delivered.cancel());  // too late: delivered
   auto orphan = keeper.tell_after(30ms, Tick{3});
   CHECK(keeper.stop());
-  std::this_thread::sleep_for(80ms);  // the orphan fires into a dead actor: dropped, no exception anywhere
+  system.advance(1h);  // the orphan fires into a dead actor: dropped, no exception anywhere
   CHECK(journal.events() == std::vector<std::string>{"tick 1", "stop"});
   CHECK_FALSE(orphan.cancel());
   CHECK_THROWS_AS(keeper.tell_after(1ms, Tick{4}), cokka::ActorDeadError);
@@ -237,14 +253,13 @@ struct Sleepy : cokka::Actor<Sleepy> {
 
 TEST_CASE("sleep_for inside a coroutine handler keeps the actor non-reentrant") {
   test::Journal journal;
-  cokka::System system(cokka::threads{2});
+  cokka::testing::TestSystem system;
   auto sleepy = system.start<Sleepy>(journal);
-  const auto begun = system.now();
   auto a = sleepy.ask<void>(std::string("a"));
   auto b = sleepy.ask<void>(std::string("b"));
-  b.get(5s);
-  a.get(5s);
-  CHECK(system.now() - begun >= 60ms);
+  b.get();  // drives the system, moving the clock to each sleep's end
+  CHECK(a.ready());
+  CHECK(system.now() == cokka::Clock::time_point(60ms));
   CHECK(journal.events() == std::vector<std::string>{"begin a", "end a", "begin b", "end b"});
 }
 

@@ -73,7 +73,7 @@ public:
   /// sleep_until(now + duration, token) (see sleep_until).
   template <class CompletionToken>
   auto sleep_for(Clock::duration duration, CompletionToken&& token) const {
-    return sleep_until(Clock::now() + duration, std::forward<CompletionToken>(token));
+    return sleep_until(system().now() + duration, std::forward<CompletionToken>(token));
   }
 
   /// Watches `target`: one cokka::Terminated{target, failure} message arrives when it has ended for good (at once

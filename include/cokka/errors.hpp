@@ -74,6 +74,13 @@ public:
   using Error::Error;
 };
 
+/// A blocking `get()` on a cokka::testing::TestSystem's thread found nothing left that could complete the
+/// future: no message queued, no timer pending. what() names who waits on whom.
+class Deadlock : public Error {
+public:
+  using Error::Error;
+};
+
 namespace detail {
 /// "Type: what()", the way cokka's logs and formatters print an exception ("cokka::Timeout: no result ...").
 std::string describe_error(const std::exception& error);

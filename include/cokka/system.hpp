@@ -22,6 +22,7 @@ namespace cokka {
 
 namespace detail {
 struct SystemAccess;  // lib's way to a System's state (lib/system_state.hpp)
+struct TestMode;      // cokka::testing::TestSystem's System (cokka/detail/test_mode.hpp)
 }  // namespace detail
 
 /// Thread count for System's own thread pool: `cokka::System system(cokka::threads{4});`.
@@ -99,6 +100,10 @@ public:
 
   /// Now, on the clock of the System's timers (the reference for tell_after, timers() and sleeps).
   Clock::time_point now() const noexcept;
+
+protected:
+  /// cokka::testing::TestSystem's base: borrows `context`, which the test thread drives, with virtual time.
+  System(asio::io_context& context, const detail::TestMode& mode);
 
 private:
   friend struct detail::SystemAccess;

@@ -202,6 +202,10 @@ public:
   /// coroutine_destroyed). Work of the actor's executors is destroyed from now on instead of run.
   void close() noexcept;
 
+  // --- used by the test kit's seeded schedule (DrainPicker) ---
+  /// The drain this cell requested from the picker runs now (queued on its strand); refused after close().
+  void post_picked_drain() noexcept;
+
   // --- used by the coroutine machinery (CoroutineDone) ---
   /// The outcome of the coroutine handler or hook started last (on the strand).
   void coroutine_done(std::exception_ptr error, Message reply) noexcept;
@@ -219,6 +223,7 @@ private:
   void schedule(bool run_here = false) noexcept;
   void schedule_from_pump() noexcept;
   void post_drain(bool dispatch) noexcept;
+  void post_drain_to_strand(bool dispatch) noexcept;
   void release() noexcept;
   void discard_mailbox() noexcept;
   void discard_after_close() noexcept;

@@ -37,6 +37,24 @@ protected:
   ~FutureWaiter() = default;
 };
 
+class FutureStateBase;
+
+/// Runs a system on the thread that blocks on a future (cokka::testing::TestSystem): a blocking wait on a thread
+/// with a driver drives instead of sleeping, since nothing else would run the actors.
+class BlockingDriver {
+public:
+  /// Drives until `state` is ready; throws cokka::Deadlock when nothing can make it ready.
+  virtual void drive(const FutureStateBase& state) = 0;
+  /// Drives until `state` is ready or `timeout` passed on the driver's clock; false on timeout.
+  virtual bool drive_for(const FutureStateBase& state, std::chrono::steady_clock::duration timeout) = 0;
+
+protected:
+  ~BlockingDriver() = default;
+};
+
+/// This thread's driver, or null (the normal case: a blocking wait sleeps).
+BlockingDriver*& blocking_driver_slot() noexcept;
+
 /// The non-template part of a future's shared state: completion flag, error, blocking waits and waiter list.
 /// The value itself lives in FutureState<T>. Lifecycle: empty -> claimed (one producer writes) -> ready.
 class FutureStateBase {

@@ -29,13 +29,24 @@ class TimerService : public std::enable_shared_from_this<TimerService> {
 public:
   static constexpr auto tick = std::chrono::milliseconds(1);
 
-  explicit TimerService(asio::io_context& context);
+  /// `virtual_time`: the clock starts at 0 and moves only through fire_next() and advance_to() (the test kit's
+  /// clock); no Asio timer is ever armed. Otherwise the clock is Clock::now() and the driver fires timers.
+  TimerService(asio::io_context& context, bool virtual_time);
   TimerService(const TimerService&) = delete;
   TimerService& operator=(const TimerService&) = delete;
   ~TimerService();
 
   /// The System's clock.
-  Clock::time_point now() const noexcept { return Clock::now(); }
+  Clock::time_point now() const noexcept {
+    return virtual_time_ ? Clock::time_point(Clock::duration(virtual_now_.load(std::memory_order_acquire)))
+                         : Clock::now();
+  }
+
+  /// Virtual time only: fires the timers of the earliest tick that has work, if it is not after `until`, and
+  /// moves the clock there. False when no timer is due by `until`.
+  bool fire_next(Clock::time_point until) noexcept;
+  /// Virtual time only: moves the clock forward to `at` (never back).
+  void advance_to(Clock::time_point at) noexcept;
 
   /// Links `node` to fire at `at` (at the next turn when that passed), taking over its reference: the node is
   /// later fired, cancelled or aborted, exactly once. On a closed service it is aborted at once.
@@ -54,6 +65,8 @@ private:
   void arm() noexcept;
   void wake(std::uint64_t generation) noexcept;
 
+  const bool virtual_time_;
+  std::atomic<Clock::rep> virtual_now_{0};  // virtual time: written by the driving thread under mutex_
   mutable std::mutex mutex_;
   std::unique_ptr<TimerWheel> wheel_;  // under mutex_
   bool closed_ = false;                // under mutex_
