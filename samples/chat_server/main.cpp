@@ -110,8 +110,10 @@ asio::awaitable<void> relay_to_room(tcp::socket& socket, std::string& buffer, co
   while (auto line = co_await read_line(socket, buffer)) {
     // A named message, not a temporary inside the co_await: g++ 12 destroys a braced temporary written inside
     // a co_await expression twice (see the Asio field notes).
+    //! [session]
     Say say{name, std::move(*line)};
     co_await room.async_tell(std::move(say), asio::use_awaitable);
+    //! [session]
   }
 }
 

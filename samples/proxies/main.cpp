@@ -32,7 +32,9 @@ struct Calculator : cokka::Actor<Calculator> {
   std::optional<int> last_result;
   Playback playback;
 };
+//! [reflect]
 COKKA_REFLECT(Calculator, methods(add, sub), fields(last_result), traversable(playback));
+//! [reflect]
 
 int main() {
   cokka::System system;

@@ -82,6 +82,13 @@ bool eventually(F&& done) {
   return done();
 }
 
+// The cluster example of docs/remote.md: compiled, never run (it connects to the hosts a, b and c).
+[[maybe_unused]] void join_the_cluster(cokka::System& system) {
+  //! [cluster]
+  cokka::nats::Node node(system, {.servers = "nats://a:4222,nats://b:4222,nats://c:4222", .node = "api-1"});
+  //! [cluster]
+}
+
 }  // namespace
 
 TEST_CASE("tell and ask reach an actor that another node serves") {
