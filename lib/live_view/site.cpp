@@ -120,6 +120,7 @@ json actors_document(const std::vector<debug::ActorSnapshot>& actors, std::size_
                       {"handling", actor.handling},
                       {"handling_for_ms", actor.handling_for.count()},
                       {"awaiting", std::move(awaiting)},
+                      {"awaiting_room", actor.awaiting_room},
                       {"in_cycle", in_cycle[i]}});
   }
   return {{"actors_total", actors.size()},

@@ -74,6 +74,7 @@ TEST_CASE("live view in Chromium: the actors of a deadlocked program, the cycle 
     CHECK(page.dom.find("<td class=\"type\" title=\"test::" + std::string(type) + "\">" + type + "</td>") != std::string::npos);
   }
   CHECK(count(page.dom, "<span class=\"state awaiting\">awaiting</span>") == 3);
+  CHECK(page.dom.find("<td class=\"awaiting\">room in Alice (") != std::string::npos);  // Bob's wait
   // The graph: two red arrows between the two red nodes, and Carol's ordinary arrow to Alice.
   CHECK(count(page.dom, "<g class=\"node awaiting in-cycle\"") == 2);
   CHECK(count(page.dom, "<g class=\"node awaiting\"") == 1);

@@ -127,6 +127,7 @@ TEST_CASE("live view: GET /actors.json has every documented field") {
     CHECK(actor["handling"] == "");
     CHECK(actor["handling_for_ms"] == 0);
     CHECK(actor["awaiting"].is_null());
+    CHECK(actor["awaiting_room"] == false);
     CHECK(actor["in_cycle"] == false);
   }
 }
@@ -145,11 +146,14 @@ TEST_CASE("live view: a deadlocked pair is a cycle, an actor waiting on it is no
   for (const auto& actor : data["actors"]) by_type[actor["type"]] = actor;
   CHECK(by_type["test::Alice"]["state"] == "awaiting");
   CHECK(by_type["test::Alice"]["handling"] == "test::Wait");
-  CHECK(by_type["test::Alice"]["mailbox_depth"] == 2);  // Bob's Wait and Carol's
+  CHECK(by_type["test::Alice"]["mailbox_depth"] == 1);  // her Filler: full at capacity 1
+  CHECK(by_type["test::Alice"]["awaiting_room"] == false);
   CHECK(by_type["test::Alice"]["awaiting"]["urn"] == by_type["test::Bob"]["urn"]);
   CHECK(by_type["test::Alice"]["awaiting"]["type"] == "test::Bob");
   CHECK(by_type["test::Alice"]["in_cycle"] == true);
   CHECK(by_type["test::Bob"]["in_cycle"] == true);
+  CHECK(by_type["test::Bob"]["awaiting"]["type"] == "test::Alice");
+  CHECK(by_type["test::Bob"]["awaiting_room"] == true);
   CHECK(by_type["test::Carol"]["state"] == "awaiting");
   CHECK(by_type["test::Carol"]["awaiting"]["urn"] == by_type["test::Alice"]["urn"]);
   CHECK(by_type["test::Carol"]["in_cycle"] == false);

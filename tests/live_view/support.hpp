@@ -146,12 +146,14 @@ inline HttpReply get(std::uint16_t port, std::string_view path) {
   return client.read_reply().value_or(HttpReply{});
 }
 
-// ---- A scene: Alice and Bob ask each other (a deadlock), Carol waits for Alice, and two idle Workers. ----
+// ---- A scene: Alice and Bob wait for each other (a deadlock), Carol waits for Alice, and two idle Workers. ----
+// A cycle of asks alone fails at once with cokka::AskCycle, so this one goes through a full mailbox: Alice
+// (capacity 1, filled by her own Filler) awaits Bob's reply while Bob waits for room in her mailbox.
 
 struct Wait {};
+struct Filler {};
 
-/// On a Wait, asks its peer to Wait too and awaits the answer. Two that point at each other deadlock once one
-/// gets a Wait: each awaits the other, whose mailbox is held by its own wait.
+/// Keeps the ActorRef<> it is told; every other message goes to `waits`.
 template <class Self>
 struct Peer : cokka::Actor<Self> {
   asio::awaitable<int> on_receive(cokka::Message& msg) {
@@ -159,39 +161,62 @@ struct Peer : cokka::Actor<Self> {
       peer_ = *peer;
       co_return 0;
     }
-    auto reply = peer_.ask<int>(Wait{});
-    co_return co_await reply.async_wait(asio::use_awaitable);
+    if (msg.is<Filler>()) co_return 0;
+    co_return co_await static_cast<Self*>(this)->waits();
   }
   cokka::ActorRef<> peer_;
 };
-struct Alice : Peer<Alice> {};
-struct Bob : Peer<Bob> {};
-struct Carol : Peer<Carol> {};
+struct Alice : Peer<Alice> {
+  asio::awaitable<int> waits() {
+    self().tell(Filler{});  // her mailbox is full now
+    auto reply = peer_.ask<int>(Wait{});
+    co_return co_await reply.async_wait(asio::use_awaitable);
+  }
+};
+struct Bob : Peer<Bob> {
+  asio::awaitable<int> waits() {
+    Filler filler;  // named: see the g++ 12 note on temporaries inside co_await
+    co_await peer_.async_tell(filler, asio::use_awaitable);
+    co_return 0;
+  }
+};
+struct Carol : Peer<Carol> {
+  asio::awaitable<int> waits() {
+    Wait wait;
+    co_return co_await peer_.async_ask<int>(wait, asio::use_awaitable);
+  }
+};
 struct Worker : cokka::Actor<Worker> {
   int on_receive(cokka::Message&) { return 0; }
 };
 
+/// Waits until `count` actors of `system` await another one.
+inline void await_waits(cokka::System& system, std::size_t count) {
+  for (auto waited = 0ms; waited < 10s; waited += 10ms) {
+    std::size_t awaiting = 0;
+    for (const auto& actor : cokka::debug::snapshot(system)) awaiting += actor.awaiting ? 1 : 0;
+    if (awaiting == count) return;
+    std::this_thread::sleep_for(10ms);
+  }
+  throw std::runtime_error("start_deadlock: the waits did not all begin within 10 s");
+}
+
 /// Starts the scene in `system`; once it returns, /actors.json shows the cycle Alice -> Bob -> Alice and Carol
 /// awaiting Alice. ~System ends the waits.
 inline void start_deadlock(cokka::System& system) {
-  auto alice = system.start<Alice>();
+  auto alice = system.start<Alice>(cokka::ActorOptions{.mailbox = {.capacity = 1}});
   auto bob = system.start<Bob>();
   auto carol = system.start<Carol>();
   system.start<Worker>();
   system.start<Worker>();
-  alice.tell(cokka::ActorRef<>(bob));
-  bob.tell(cokka::ActorRef<>(alice));
-  carol.tell(cokka::ActorRef<>(alice));
+  // Asked, not told: Alice's mailbox holds one message at a time.
+  alice.ask<int>(cokka::ActorRef<>(bob)).get(10s);
+  bob.ask<int>(cokka::ActorRef<>(alice)).get(10s);
+  carol.ask<int>(cokka::ActorRef<>(alice)).get(10s);
   alice.tell(Wait{});
+  await_waits(system, 2);  // Alice awaits Bob, Bob waits for room in Alice's mailbox
   carol.tell(Wait{});
-  // Bob's Wait and Carol's wait behind Alice's: Alice awaits Bob, Bob and Carol await Alice.
-  for (auto waited = 0ms; waited < 10s; waited += 10ms) {
-    std::size_t awaiting = 0;
-    for (const auto& actor : cokka::debug::snapshot(system)) awaiting += actor.awaiting ? 1 : 0;
-    if (awaiting == 3) return;
-    std::this_thread::sleep_for(10ms);
-  }
-  throw std::runtime_error("start_deadlock: the three waits did not all begin within 10 s");
+  await_waits(system, 3);
 }
 
 /// The actors of a System, with made-up metrics (each call counts 10 more messages handled per type) and dead
