@@ -536,7 +536,7 @@ bool ActorCell::restart() noexcept {
   supervision_->end_watches();
   // The old incarnation's work (children, continuations, timers of its own) ends with it.
   discard_below_.store(++epoch_, std::memory_order_release);
-  object_.reset();
+  replace_object(nullptr);
   current_.reset();
   supervision_->restarted_instance = true;
   restart_pending_.store(true, std::memory_order_relaxed);
@@ -556,6 +556,14 @@ bool ActorCell::restart() noexcept {
   return false;
 }
 
+// Under the registry's lock, which a get_by_class holds while it looks at the object; destroyed outside it (a
+// destructor may use the registry).
+void ActorCell::replace_object(std::unique_ptr<ActorBase> next) noexcept {
+  std::unique_lock lock(system_->registry.mutex_);
+  auto previous = std::exchange(object_, std::move(next));
+  lock.unlock();
+}
+
 void ActorCell::resume_after_backoff() noexcept {
   Entry entry(*this);
   if (entry) on_strand(false, [](ActorCell& cell) { cell.finish_restart(); });
@@ -569,7 +577,7 @@ void ActorCell::finish_restart() noexcept {
       ActorCell* previous;
       ~Restore() { constructing_cell_slot() = previous; }
     } restore{previous};
-    object_ = supervision_->build();
+    replace_object(supervision_->build());
   } catch (...) {
     failure_ = std::current_exception();
     if (!system_->shutting_down.load() && supervision_->allow_restart(system_->timers->now())) {

@@ -15,9 +15,10 @@ std::vector<ActorRef<>> Registry::select(Predicate predicate) const {
   std::vector<ActorRef<>> refs;
   std::lock_guard lock(mutex_);
   refs.reserve(size_);
-  // Registered cells have live objects: a cell is unregistered before its object is destroyed.
+  // A cell is unregistered before its object is destroyed, and a restart swaps the object under mutex_: a
+  // registered cell's object is alive, or null between two incarnations (then it is not listed).
   for (auto* cell = first_; cell; cell = cell->registry_next_)
-    if (predicate(*cell->object())) refs.emplace_back(cell->registry_hold_);
+    if (const auto* object = cell->object(); object && predicate(*object)) refs.emplace_back(cell->registry_hold_);
   return refs;
 }
 

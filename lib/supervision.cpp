@@ -158,9 +158,13 @@ bool unwatch(ActorCell& watcher, const ActorRef<>& target) {
 
 namespace {
 
-/// A blocking wait_stopped's watcher, on its waiting thread's stack.
+/// A blocking wait_stopped's watcher, on its waiting thread's stack. on_death moves the promise off that stack
+/// before setting it: the waiter may return, and free the watcher, while set_value is still finishing.
 struct StoppedPromise final : DeathWatcher {
-  void on_death(const std::exception_ptr& failure) noexcept override { promise.set_value(failure); }
+  void on_death(const std::exception_ptr& failure) noexcept override {
+    auto setter = std::move(promise);
+    setter.set_value(failure);
+  }
   Promise<std::exception_ptr> promise;
 };
 

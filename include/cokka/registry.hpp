@@ -113,6 +113,7 @@ private:
 
   void release_name_locked(detail::ActorCell& cell) noexcept;
 
+  friend class detail::ActorCell;  // a restart swaps the actor's object under mutex_: select() reads it
   mutable std::mutex mutex_;
   std::unordered_map<std::string, detail::ActorCell*> names_;
   detail::ActorCell* first_ = nullptr;

@@ -245,6 +245,7 @@ private:
   void close_unstarted() noexcept;
   void drop_at_shutdown() noexcept;
   void release_object_after_close() noexcept;
+  void replace_object(std::unique_ptr<ActorBase> next) noexcept;  // a restart's, while registered
   /// Runs `function(cell)` on the strand inside an entry (dispatch: inline when the strand is free here).
   template <class Function>
   void on_strand(bool dispatch, Function function) noexcept;

@@ -69,7 +69,7 @@ public:
       slot.template emplace<CancelHandler>(op);
     }
     if ((op->sender_ = awaiting_actor(asio::get_associated_executor(op->handler_))))
-      note_await(*op->sender_, op->mark(), &target);
+      op->sender_->begin_await(op->mark(), &target);  // for cokka::debug; a wait for room is no ask (AskCycle)
     target.bound()->wait(target, *op);  // from here on, the op may be finished and gone
   }
 
