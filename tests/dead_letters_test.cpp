@@ -65,7 +65,16 @@ struct BlockedSink {
   cokka::ActorRef<Sink> start_blocked(test::Gate& until) {
     auto started = system.start<Sink>();
     started.tell(&until);
+    // Blocked once it handles the gate: before that, the gate itself is the one message in its mailbox.
+    for (int i = 0; i < 10'000 && !handling(started); ++i) std::this_thread::sleep_for(1ms);
+    REQUIRE(handling(started));
     return started;
+  }
+
+  bool handling(const cokka::ActorRef<>& actor) {
+    for (const auto& snapshot : cokka::debug::snapshot(system))
+      if (snapshot.actor == actor) return !snapshot.handling.empty() && snapshot.mailbox_depth == 0;
+    return false;
   }
 };
 
