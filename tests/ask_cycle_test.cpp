@@ -183,9 +183,11 @@ TEST_CASE("asking back an asker that has its reply but is still in its handler i
     std::vector<cokka::Future<int>> answers;
     for (auto& ping : pings) answers.push_back(ping.ask<int>(cycles::Start{}));
     for (auto& answer : answers) REQUIRE(answer.get(30s) == 1);
+    // Each Pong's Back is queued before the Count and owns the mailbox until its ask back is answered. Without
+    // this, the next round's Start could reach a Ping before that Echo: a real cycle (Ping awaits Pong's Hit,
+    // queued behind the Back that awaits the Echo queued behind the Start), which AskCycle rightly reports.
+    for (auto& pong : pongs) REQUIRE(pong.ask<int>(cycles::Count{}).get(30s) == 0);
   }
-  // Each Pong's Backs are queued before the Count, and each owns the mailbox until its ask back is answered.
-  for (auto& pong : pongs) CHECK(pong.ask<int>(cycles::Count{}).get(30s) == 0);
 }
 
 TEST_CASE("rings of two and three started from every actor at once all fail with AskCycle under many threads") {

@@ -386,7 +386,16 @@ TEST_CASE("live view: many clients at once, each with many requests") {
   CHECK(ok == 16 * 25);
 }
 
-TEST_CASE("live view: out of file descriptors, the acceptor pauses and accepts again once there are some") {
+// The asan preset's UBSan probes memory through a pipe (sanitizer_common's IsAccessibleMemoryRange): starved of
+// descriptors, it takes every vptr it checks for invalid. The debug and tsan presets run this case.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool sanitizer_needs_descriptors = true;
+#else
+constexpr bool sanitizer_needs_descriptors = false;
+#endif
+
+TEST_CASE("live view: out of file descriptors, the acceptor pauses and accepts again once there are some" *
+          doctest::skip(sanitizer_needs_descriptors)) {
   cokka::System system(cokka::threads{2});
   cokka::LiveView view(system);
   rlimit limit{};
