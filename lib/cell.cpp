@@ -485,8 +485,11 @@ bool ActorCell::settle(std::exception_ptr error, Message reply) noexcept {
       if (current_->kind() == Envelope::Kind::guarded) current_->handled(*this);
       const bool restart_after_ask = error && supervision_ && supervision_->restarts() &&
                                      supervision_->policy().restart_on_ask_failure;
-      current_->complete(restart_after_ask ? error : std::move(error), std::move(reply));
-      if (restart_after_ask) return begin_failure(std::move(error));
+      if (restart_after_ask) {  // the asker gets the failure, and so does the restart
+        current_->complete(error, std::move(reply));
+        return begin_failure(std::move(error));
+      }
+      current_->complete(std::move(error), std::move(reply));
       current_.reset();
       return true;
     }

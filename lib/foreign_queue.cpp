@@ -15,7 +15,7 @@ ForeignQueue::~ForeignQueue() {
 
 void ForeignQueue::push(std::shared_ptr<ActorCell> cell) noexcept {
   // Out of memory here ends the program, as it would in the asio::post this replaces (also noexcept).
-  auto* request = new Request{requests_.load(std::memory_order_relaxed), std::move(cell)};  // NOLINT(bugprone-unhandled-exception-at-new)
+  auto* request = new Request{requests_.load(std::memory_order_relaxed), std::move(cell)};
   while (!requests_.compare_exchange_weak(request->next, request)) {
   }
   // The pump clears the flag only after it has taken every request, then looks again (all seq_cst): either it

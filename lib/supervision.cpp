@@ -172,9 +172,9 @@ struct StoppedPromise final : DeathWatcher {
 
 std::exception_ptr wait_stopped(ActorCell& cell, std::optional<std::chrono::steady_clock::duration> timeout) {
   StoppedPromise watcher;
+  auto stopped = watcher.promise.get_future();  // before add(): from then on on_death may take the promise
   std::exception_ptr failure;
   if (!cell.death_watchers().add(watcher, failure)) return failure;
-  auto stopped = watcher.promise.get_future();
   try {
     return timeout ? stopped.get(*timeout) : stopped.get();
   } catch (...) {

@@ -169,7 +169,7 @@ void TestSystem::advance(Clock::duration duration) {
 Probe TestSystem::probe() {
   auto state = std::make_shared<detail::ProbeState>();
   auto ref = start<detail::ProbeActor>(state);
-  return Probe(*this, std::move(state), ActorRef<>(std::move(ref)));
+  return Probe(*this, std::move(state), ActorRef<>(ref));
 }
 
 Message Probe::take(const std::string& expected) {
