@@ -177,7 +177,10 @@ private:
   bool register_from(std::size_t first) {
     for (next_ = first; next_ < source_.root_count(); ++next_) {
       if (awaiting_) {
-        if (auto cycle = note_await(awaiting_, this, source_.root(next_).producer())) {
+        // A cycle found on a root that is ready by now is stale: its producer replied, then asked back (it can
+        // only have asked after replying), and this wait ends at once. A real cycle's root is never ready.
+        if (auto cycle = note_await(awaiting_, this, source_.root(next_).producer());
+            cycle && !source_.root(next_).ready()) {
           aborted_ = std::move(cycle);  // handed over by the completion posted next
           next_ = source_.root_count();
           return false;
