@@ -7,6 +7,7 @@
 #include "dead_letter.hpp"
 #include "foreign_queue.hpp"
 #include "log.hpp"
+#include "metrics.hpp"
 #include "supervision.hpp"
 #include "system_state.hpp"
 #include "urn.hpp"
@@ -88,7 +89,10 @@ ActorCell::ActorCell(SystemState& system, asio::io_context& context, const std::
   make_urn(urn_);
 }
 
-ActorCell::~ActorCell() { abandon_queue(); }
+ActorCell::~ActorCell() {
+  abandon_queue();
+  if (metrics_) metrics_->release();
+}
 
 Supervision& ActorCell::supervision() {
   if (!supervision_) supervision_ = std::make_unique<Supervision>(*this);
@@ -158,7 +162,10 @@ void ActorCell::abandon_construction() noexcept {
 }
 
 void ActorCell::enqueue(Envelope* envelope, bool run_here) noexcept {
-  pushed_.fetch_add(1, std::memory_order_relaxed);  // before the push, so that a reader never sees popped > pushed
+  // Counted before the push, so that a reader never sees popped > pushed.
+  const auto pushed = pushed_.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (metrics_) [[unlikely]]
+    measure_sent(*envelope, pushed);
   queue_.push(envelope);
   // The flag is read before it is swapped: while a drain is scheduled (the flag is set), a sender does not
   // write its cache line. Nothing is lost: a drain giving the flag up re-reads the queue afterwards, and the
@@ -169,12 +176,52 @@ void ActorCell::enqueue(Envelope* envelope, bool run_here) noexcept {
 // A stack (a CAS push; only the one consumer pops, so a popped node cannot come back: no ABA). The push and the
 // flag's load are seq_cst, like enqueue's, against release()'s store and its look at the lane.
 void ActorCell::enqueue_control(Envelope* envelope) noexcept {
-  pushed_.fetch_add(1, std::memory_order_relaxed);
+  const auto pushed = pushed_.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (metrics_) [[unlikely]]
+    measure_sent(*envelope, pushed);
   auto* top = control_.load();
   do {
     envelope->next.store(top, std::memory_order_relaxed);
   } while (!control_.compare_exchange_weak(top, envelope));
   if (!scheduled_.load() && !scheduled_.exchange(true)) schedule();
+}
+
+void ActorCell::count_dropped() noexcept {
+  dropped_.fetch_add(1, std::memory_order_relaxed);
+  if (metrics_) [[unlikely]]
+    metrics_->dropped.fetch_add(1, std::memory_order_relaxed);
+}
+
+// Before the envelope is pushed (after, its handler may have freed it); `pushed` is its number among the
+// mailbox's pushes. One message in sample_mask + 1 is timed: it carries its send time (never 0), the others 0.
+// Nothing else is counted here: see TypeMetrics::taken.
+void ActorCell::measure_sent(Envelope& envelope, std::uint64_t pushed) noexcept {
+  envelope.set_sent_at((pushed & metrics_->sample_mask) == 0 ? static_cast<std::uint32_t>(metrics_now() >> 6) | 1 : 0);
+}
+
+// By the mailbox's consumer, as it takes `envelope`, the `popped`th (the depth then counts it). The deepest a
+// mailbox has been is seen here: pushes only deepen it until the next take.
+void ActorCell::measure_taken(const Envelope& envelope, std::uint64_t popped) noexcept {
+  if (envelope.kind() == Envelope::Kind::stop || envelope.kind() == Envelope::Kind::start) return;
+  metrics_->taken.fetch_add(1, std::memory_order_relaxed);
+  const auto pushed = pushed_.load(std::memory_order_relaxed);
+  metrics_->note_depth(pushed >= popped ? pushed - popped + 1 : 0);
+}
+
+// On the strand, as the handler of current_ begins.
+void ActorCell::measure_handling_begins() noexcept {
+  handling_began_ = 0;
+  if (current_->sent_at() == 0) return;  // not timed
+  handling_began_ = metrics_now();
+  const auto waited = static_cast<std::uint32_t>(static_cast<std::uint32_t>(handling_began_ >> 6) - current_->sent_at());
+  metrics_->time_in_mailbox.record(std::uint64_t{waited} << 6);
+}
+
+// On the strand, as the handler of current_ ends (a coroutine handler's at its end).
+void ActorCell::measure_handled(bool failed) noexcept {
+  if (handling_began_ != 0) metrics_->handling_time.record(metrics_now() - handling_began_);
+  metrics_->handled.fetch_add(1, std::memory_order_relaxed);
+  if (failed) metrics_->failed.fetch_add(1, std::memory_order_relaxed);
 }
 
 // The caller owns `scheduled_`. A dead actor's mailbox is emptied by whoever owns it: no drain is posted for it.
@@ -278,7 +325,10 @@ void ActorCell::drain() noexcept {
 Envelope* ActorCell::pop() noexcept {
   auto* envelope = static_cast<Envelope*>(queue_.pop());
   if (!envelope) return nullptr;
-  popped_.store(popped_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+  const auto popped = popped_.load(std::memory_order_relaxed) + 1;
+  popped_.store(popped, std::memory_order_release);
+  if (metrics_) [[unlikely]]
+    measure_taken(*envelope, popped);
   if (envelope->counted()) bound_->release(*this);
   return envelope;
 }
@@ -287,7 +337,11 @@ Envelope* ActorCell::pop_control() noexcept {
   auto* top = control_.load();
   while (top && !control_.compare_exchange_weak(top, static_cast<Envelope*>(top->next.load(std::memory_order_relaxed))))
     ;
-  if (top) popped_.store(popped_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+  if (!top) return nullptr;
+  const auto popped = popped_.load(std::memory_order_relaxed) + 1;
+  popped_.store(popped, std::memory_order_release);
+  if (metrics_) [[unlikely]]
+    measure_taken(*top, popped);
   return top;
 }
 
@@ -328,6 +382,8 @@ bool ActorCell::process(Envelope* raw) noexcept {
       [[fallthrough]];
     case Envelope::Kind::ask:
     case Envelope::Kind::tell:
+      if (metrics_) [[unlikely]]
+        measure_handling_begins();
       stage_ = Stage::handling;
       return invoke([this] { return current_->run(*object_); });
   }
@@ -478,6 +534,8 @@ bool ActorCell::settle(std::exception_ptr error, Message reply) noexcept {
       return true;
     case Stage::handling: {
       stage_ = Stage::idle;
+      if (metrics_) [[unlikely]]
+        measure_handled(error != nullptr);
       if (error && current_->kind() != Envelope::Kind::ask) return begin_failure(std::move(error));
       if (error)
         log(spdlog::level::info, "{} returned an exception to the asker of a {}: {}", *this,
@@ -549,6 +607,8 @@ bool ActorCell::restart() noexcept {
     close_unstarted();
     return true;
   }
+  if (metrics_) [[unlikely]]
+    metrics_->restarts.fetch_add(1, std::memory_order_relaxed);
   const auto delay = supervision_->backoff();
   if (delay <= Clock::duration::zero()) {
     on_strand(false, [](ActorCell& cell) { cell.finish_restart(); });

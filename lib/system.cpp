@@ -184,6 +184,14 @@ bool stop_in_order(detail::SystemState& state, std::vector<ActorRef<>> order) {
   return true;
 }
 
+// A System on a borrowed io_context starts no thread: asking for some is a mistake, not a hint.
+unsigned borrowed_thread_count(const SystemOptions& options) {
+  if (options.threads != 0)
+    throw InvalidState("cokka::System(io_context&, SystemOptions): options.threads must be 0, since the caller's "
+                       "threads run a borrowed io_context (use System(SystemOptions) for threads of its own)");
+  return 0;
+}
+
 }  // namespace
 
 System::System() : System(threads{std::max(1u, std::thread::hardware_concurrency())}) {}
@@ -191,6 +199,16 @@ System::System() : System(threads{std::max(1u, std::thread::hardware_concurrency
 System::System(threads count) : state_(std::make_unique<detail::SystemState>(*this, nullptr, std::max(1u, count.count))) {}
 
 System::System(asio::io_context& context) : state_(std::make_unique<detail::SystemState>(*this, &context, 0)) {}
+
+System::System(const SystemOptions& options)
+    : System(threads{options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency())}) {
+  if (options.metrics) state_->metrics = std::make_unique<detail::MetricsRegistry>(options.metrics_sample);
+}
+
+System::System(asio::io_context& context, const SystemOptions& options)
+    : state_(std::make_unique<detail::SystemState>(*this, &context, borrowed_thread_count(options))) {
+  if (options.metrics) state_->metrics = std::make_unique<detail::MetricsRegistry>(options.metrics_sample);
+}
 
 System::System(asio::io_context& context, const detail::TestMode& mode)
     : state_(std::make_unique<detail::SystemState>(*this, &context, 0, &mode)) {}
@@ -254,6 +272,27 @@ asio::io_context& System::context() noexcept { return state_->context; }
 
 Clock::time_point System::now() const noexcept { return state_->timers->now(); }
 
+metrics::Snapshot System::metrics() const {
+  if (!state_->metrics)
+    throw InvalidState("cokka::System::metrics: metrics are off; start the System with "
+                       "cokka::SystemOptions{.metrics = true}");
+  auto snapshot = state_->metrics->snapshot();
+  for (const auto& cell : state_->tracked_cells()) {
+    if (cell->phase() == detail::ActorCell::Phase::dead) continue;
+    const auto type = std::lower_bound(snapshot.actors.begin(), snapshot.actors.end(), cell->type_name(),
+                                       [](const auto& figures, const std::string& name) { return figures.actor < name; });
+    if (type == snapshot.actors.end() || type->actor != cell->type_name()) continue;  // started meanwhile
+    const auto depth = cell->activity().mailbox_depth;
+    ++type->actors;
+    type->mailbox_depth += depth;
+    type->sent += depth;  // queued, not taken yet
+    type->mailbox_depth_max = std::max<std::uint64_t>(type->mailbox_depth_max, depth);
+  }
+  return snapshot;
+}
+
+bool System::metrics_enabled() const noexcept { return state_->metrics != nullptr; }
+
 unsigned System::thread_count() const noexcept { return static_cast<unsigned>(state_->threads.size()); }
 
 System::ConstructionScope::ConstructionScope(detail::ActorCell& cell) noexcept
@@ -268,6 +307,7 @@ System::ConstructionScope::~ConstructionScope() {
 std::shared_ptr<detail::ActorCell> System::new_cell(const std::string& type_name, const ActorOptions& options) {
   if (state_->shutting_down) throw InvalidState("cokka::System::start: the system is shutting down");
   auto cell = std::make_shared<detail::ActorCell>(*state_, state_->context, type_name);
+  if (state_->metrics) cell->measure(state_->metrics->for_type(type_name));
   // Before the constructor, which may hand self() to other threads that send at once.
   if (options.mailbox.capacity > 0) cell->bound_mailbox(options.mailbox);
   if (!options.name.empty()) state_->registry.claim_name(options.name, *cell);

@@ -6,6 +6,7 @@
 #include "cokka/registry.hpp"
 #include "cokka/system.hpp"
 #include "foreign_queue.hpp"
+#include "metrics.hpp"
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
@@ -47,6 +48,7 @@ public:
   std::atomic<unsigned> running_threads{0};
   Registry registry;
   DeadLetters dead_letters;
+  std::unique_ptr<MetricsRegistry> metrics;  ///< null: metrics off (SystemOptions::metrics)
   std::atomic<bool> shutting_down{false};
   /// Some actor's code ran on the io_context (a borrowed one that ran none may be polled by ~System).
   std::atomic<bool> ran{false};

@@ -2,7 +2,8 @@
 // coroutine that co_awaits the room's replies. cokka borrows the server's io_context (System(io_context&)),
 // so actors and sockets share one event loop and cokka adds no threads. The program plays a scripted
 // conversation between three clients over 127.0.0.1, prints what each client hears, shuts the server down
-// and exits. With `--live-view 8080` the room is also in the browser (http://127.0.0.1:8080/), and the server
+// and exits. The System counts metrics, which a few lines of Asio serve as `GET /metrics` (Prometheus text) on
+// a second port of the same io_context; the script reads them once, as a scraper would. With `--live-view 8080` the room is also in the browser (http://127.0.0.1:8080/), and the server
 // waits for Ctrl-C before it shuts down, taking more clients meanwhile (`nc 127.0.0.1 <port>`, a name first).
 #include "../common/live_view_flag.hpp"
 
@@ -13,6 +14,7 @@
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/experimental/concurrent_channel.hpp>
 #include <asio/io_context.hpp>
+#include <asio/read.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/read_until.hpp>
 #include <asio/signal_set.hpp>
@@ -27,6 +29,7 @@
 #include <exception>
 #include <iostream>
 #include <map>
+#include <sstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -156,6 +159,30 @@ asio::awaitable<void> accept_clients(tcp::acceptor& acceptor, cokka::ActorRef<Ro
   }
 }
 
+// ---- GET /metrics: the System's metrics in Prometheus text, one request per connection. ----
+
+asio::awaitable<void> answer_metrics(tcp::socket socket, cokka::System& system) {
+  std::string request;
+  auto [error, size] = co_await asio::async_read_until(socket, asio::dynamic_buffer(request, 8192), "\r\n\r\n",
+                                                       as_tuple_awaitable);
+  if (error) co_return;
+  const bool metrics = request.rfind("GET /metrics ", 0) == 0;
+  const std::string body = metrics ? cokka::metrics::to_prometheus(system.metrics()) : "only GET /metrics here\n";
+  const std::string response = (metrics ? "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n"
+                                        : "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n") +
+                               ("Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n") +
+                               body;
+  co_await asio::async_write(socket, asio::buffer(response), as_tuple_awaitable);
+}  // the socket closes here
+
+asio::awaitable<void> serve_metrics(tcp::acceptor& acceptor, cokka::System& system) {
+  for (;;) {
+    auto [error, socket] = co_await acceptor.async_accept(as_tuple_awaitable);
+    if (error) co_return;  // the acceptor was closed
+    asio::co_spawn(acceptor.get_executor(), answer_metrics(std::move(socket), system), rethrow_failure);
+  }
+}
+
 // ---- The scripted clients. ----
 
 struct Client {
@@ -188,7 +215,22 @@ asio::awaitable<void> everyone_hears(std::vector<Client>& clients) {
   }
 }
 
-asio::awaitable<void> conversation(tcp::acceptor& acceptor, cokka::ActorRef<Room> room, sample::LiveViewFlag& live_view) {
+// Reads GET /metrics as a Prometheus scraper would, and prints the room's message counters.
+asio::awaitable<void> scrape(tcp::endpoint metrics) {
+  tcp::socket socket(co_await asio::this_coro::executor);
+  co_await socket.async_connect(metrics, asio::use_awaitable);
+  const std::string request = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  co_await asio::async_write(socket, asio::buffer(request), asio::use_awaitable);
+  std::string response;
+  co_await asio::async_read(socket, asio::dynamic_buffer(response), as_tuple_awaitable);  // up to the close
+  std::istringstream lines(response);
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("cokka_messages_", 0) == 0 && line.find("{actor=\"Room\"}") != std::string::npos)
+      std::cout << "metrics: " << line << '\n';
+}
+
+asio::awaitable<void> conversation(tcp::acceptor& acceptor, tcp::acceptor& metrics, cokka::ActorRef<Room> room,
+                                   sample::LiveViewFlag& live_view) {
   const auto server = acceptor.local_endpoint();
   std::vector<Client> present;
   const std::array<std::string, 3> names{"alice", "bob", "carol"};
@@ -211,9 +253,12 @@ asio::awaitable<void> conversation(tcp::acceptor& acceptor, cokka::ActorRef<Room
     co_await interrupt.async_wait(asio::use_awaitable);
   }
 
+  co_await scrape(metrics.local_endpoint());
+
   // Shut the server down while alice and bob are still connected.
   std::cout << "server: shutting down\n";
   acceptor.close();                                            // no more clients: the accept loop ends
+  metrics.close();
   live_view.close();
   co_await room.stop_async().async_wait(asio::use_awaitable);  // on_stop closes every member's outbox
   co_await everyone_hears(present);
@@ -222,14 +267,18 @@ asio::awaitable<void> conversation(tcp::acceptor& acceptor, cokka::ActorRef<Room
 int main(int argc, char** argv) {
   sample::LiveViewFlag live_view(argc, argv);
   asio::io_context io;
-  cokka::System system(io);  // borrows io: the room runs on the server's own event loop
+  // Borrows io: the room runs on the server's own event loop. With metrics: they cost a few clock reads per message.
+  cokka::System system(io, cokka::SystemOptions{.metrics = true});
   // At most 256 lines wait for the room: senders beyond that wait for room (async_tell), see relay_to_room.
   auto room = system.start<Room>(cokka::ActorOptions{.mailbox = {.capacity = 256}});
   tcp::acceptor acceptor(io, {asio::ip::address_v4::loopback(), 0});  // port 0: the OS picks a free port
-  std::cout << "server: listening on " << acceptor.local_endpoint() << '\n';
+  tcp::acceptor metrics(io, {asio::ip::address_v4::loopback(), 0});
+  std::cout << "server: listening on " << acceptor.local_endpoint() << ", GET /metrics on " << metrics.local_endpoint()
+            << '\n';
   live_view.open(system);  // on io too
   asio::co_spawn(io, accept_clients(acceptor, room), rethrow_failure);
-  asio::co_spawn(io, conversation(acceptor, room, live_view), rethrow_failure);
+  asio::co_spawn(io, serve_metrics(metrics, system), rethrow_failure);
+  asio::co_spawn(io, conversation(acceptor, metrics, room, live_view), rethrow_failure);
 
   // run() would return by itself once the conversation is over and every connection closed; run_for puts a
   // bound on it in case something goes wrong (not with the live view, which waits for Ctrl-C).

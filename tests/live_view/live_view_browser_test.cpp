@@ -85,7 +85,7 @@ TEST_CASE("live view in Chromium: the actors of a deadlocked program, the cycle 
   CHECK(std::regex_search(page.dom, cycle));
   CHECK(page.dom.find("id=\"no-cycles\" hidden") != std::string::npos);
   CHECK(page.dom.find(">5 actors \xc2\xb7 3 awaiting \xc2\xb7 1 cycle<") != std::string::npos);
-  // No metrics or dead letters in this build yet: their panels stay hidden.
+  // The System's metrics are off and it has no dead letters: both panels stay hidden.
   CHECK(page.dom.find("id=\"metrics-panel\" hidden") != std::string::npos);
   CHECK(page.dom.find("id=\"dead-letters-panel\" hidden") != std::string::npos);
   REQUIRE(std::filesystem::exists(screenshot));

@@ -116,8 +116,8 @@ TEST_CASE("live view: GET /actors.json has every documented field") {
   CHECK(data["actors_total"] == 2);  // the view's own anchor is not listed
   CHECK(data["truncated"] == false);
   CHECK(data["cycles"] == json::array());
-  CHECK(data["metrics"].is_null());
-  CHECK(data["dead_letters"].is_null());
+  CHECK(data["metrics"].is_null());  // metrics are off
+  CHECK(data["dead_letters"].is_null());  // none yet
   REQUIRE(data["actors"].size() == 2);
   for (const auto& actor : data["actors"]) {
     CHECK(actor["type"] == "test::Worker");
@@ -172,12 +172,42 @@ TEST_CASE("live view: max_actors lists the first ones and says so, cycles are fo
   CHECK(data["cycles"].size() == 1);
 }
 
-TEST_CASE("live view: GET /metrics is a 404 with a sentence while the System has no metrics") {
+TEST_CASE("live view: GET /metrics is a 404 with a sentence while the System's metrics are off") {
   cokka::System system(cokka::threads{2});
   cokka::LiveView view(system);
   const auto reply = get(view.port(), "/metrics");
   CHECK(reply.status == 404);
-  CHECK(reply.body.find("metrics are not available") != std::string::npos);
+  CHECK(reply.body.find("metrics are off: start the System with cokka::SystemOptions{.metrics = true}") !=
+        std::string::npos);
+}
+
+TEST_CASE("live view: a System's metrics and dead letters - /metrics in Prometheus text, both in the JSON") {
+  cokka::System system(cokka::SystemOptions{.threads = 2, .metrics = true});
+  auto worker = system.start<test::Worker>();
+  for (int i = 0; i < 3; ++i) CHECK(worker.ask<int>(i).get(5s) == 0);
+  auto gone = system.start<test::Worker>();
+  gone.stop();
+  CHECK_THROWS_AS(gone.tell(1), cokka::ActorDeadError);  // a dead letter: told to a dead actor
+  cokka::LiveView view(system);
+  const auto metrics = get(view.port(), "/metrics");
+  CHECK(metrics.status == 200);
+  CHECK(metrics.header("content-type") == "text/plain; version=0.0.4; charset=utf-8");
+  CHECK(metrics.body.find("cokka_messages_handled_total{actor=\"test::Worker\"} 3\n") != std::string::npos);
+  CHECK(metrics.body.find("cokka_actors{actor=\"test::Worker\"} 1\n") != std::string::npos);
+  CHECK(metrics.body.find("LiveViewAnchor") == std::string::npos);  // the view's own actor is not the program's
+  const auto data = actors_json(view.port());
+  REQUIRE(data["metrics"]["types"].size() == 1);
+  CHECK(data["metrics"]["types"][0] == json{{"type", "test::Worker"}, {"handled", 3}, {"mailbox_depth", 0}});
+  CHECK(data["dead_letters"]["total"] == 1);
+  CHECK(data["dead_letters"]["recent"].empty());  // it came before the view subscribed
+  CHECK_THROWS_AS(gone.tell(2), cokka::ActorDeadError);
+  const auto later = actors_json(view.port())["dead_letters"];
+  CHECK(later["total"] == 2);
+  REQUIRE(later["recent"].size() == 1);
+  CHECK(later["recent"][0]["reason"] == "dead_actor");
+  CHECK(later["recent"][0]["recipient"] == to_string(gone));
+  CHECK(later["recent"][0]["message"] == "int");
+  CHECK(later["recent"][0]["time_ms"].is_number_integer());
 }
 
 TEST_CASE("live view: a source with metrics and dead letters: /metrics answers and the JSON carries both") {

@@ -40,6 +40,7 @@ class SystemState;
 class ActorCell;
 class ActorTimers;
 class Supervision;
+class TypeMetrics;
 
 /// The thread's "actor under construction" mark, set by System::start around the constructor.
 ActorCell*& constructing_cell_slot() noexcept;
@@ -118,7 +119,7 @@ public:
   /// The mailbox's bound, or null when it is unbounded.
   MailboxBound* bound() const noexcept { return bound_.get(); }
   /// A user message was dropped (a full OnFull::drop_newest mailbox, or stop_now's queued tells). Any thread.
-  void count_dropped() noexcept { dropped_.fetch_add(1, std::memory_order_relaxed); }
+  void count_dropped() noexcept;
 
   Phase phase() const noexcept { return phase_.load(std::memory_order_acquire); }
   bool is_alive() const noexcept { return phase() == Phase::running; }
@@ -182,6 +183,9 @@ public:
 
   // --- used by System only ---
   void adopt(std::unique_ptr<ActorBase> object) noexcept;
+  /// Counts the actor's messages into `type` (System metrics on), taking over the reference the caller holds;
+  /// before anything is sent to the actor.
+  void measure(TypeMetrics* type) noexcept { metrics_ = type; }
   /// Bounds the mailbox (before anything is sent to the actor).
   void bound_mailbox(const MailboxOptions& options) { bound_ = std::make_unique<MailboxBound>(options); }
   /// A restart's backoff is over: the next incarnation is built on the strand.
@@ -252,10 +256,17 @@ private:
   Envelope* pop() noexcept;
   Envelope* pop_control() noexcept;
   void mark_handling(const char* what) noexcept { handling_.store(what, std::memory_order_release); }
+  void measure_sent(Envelope& envelope, std::uint64_t pushed) noexcept;
+  void measure_taken(const Envelope& envelope, std::uint64_t popped) noexcept;
+  void measure_handling_begins() noexcept;
+  void measure_handled(bool failed) noexcept;
 
   SystemState* system_;
   asio::io_context* context_;
   const std::string* type_name_;
+  // Read by senders and the strand alike, so kept with the fields that do not change, away from the counters
+  // senders write: null while System metrics are off (else a reference, released by ~ActorCell).
+  TypeMetrics* metrics_ = nullptr;
   std::optional<Strand> strand_;  // reset by close(), before the io_context can go
   MpscQueue queue_;
   // Debug counters, kept next to the queue they count. Mailbox depth = pushed_ - popped_.
@@ -275,6 +286,7 @@ private:
   std::atomic<const ActorCell*> awaiting_{nullptr};
   std::atomic<Phase> phase_{Phase::running};
   Stage stage_ = Stage::idle;
+  std::uint64_t handling_began_ = 0;  // on the strand: metrics_now() as a timed handler began, else 0
   // Written on the strand; read elsewhere only as a hint (destroy_coroutine_soon), and by close().
   std::atomic<bool> coroutine_running_{false};
   // close() and the last coroutine frame it waits for: the second of the two destroys the object.

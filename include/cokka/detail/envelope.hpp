@@ -116,6 +116,10 @@ public:
   /// True when it holds a place of a bounded mailbox, given back when it leaves the queue.
   bool counted() const noexcept { return counted_; }
   void set_counted() noexcept { counted_ = true; }
+  /// When it was sent, for the time-in-mailbox metric (System metrics on): steady-clock nanoseconds / 64,
+  /// modulo 2^32 (274.9 s). Kept in the padding after the flags: the envelope is no larger for it.
+  std::uint32_t sent_at() const noexcept { return sent_at_; }
+  void set_sent_at(std::uint32_t sent_at) noexcept { sent_at_ = sent_at; }
 
   /// ask/tell: runs the handler on the actor's strand. May throw (the failure rules then apply).
   virtual HandlerResult run(ActorBase& actor);
@@ -140,6 +144,7 @@ private:
   Kind kind_;
   bool control_;
   bool counted_ = false;
+  std::uint32_t sent_at_ = 0;
 };
 
 /// Deletes an envelope the way its owner must: through dispose().
