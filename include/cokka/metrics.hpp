@@ -17,10 +17,10 @@ namespace cokka::metrics {
 struct Histogram {
   std::uint64_t count = 0;             ///< values recorded
   std::chrono::nanoseconds sum{};      ///< their sum
-  std::chrono::nanoseconds p50{};      ///< 0 while count is 0
-  std::chrono::nanoseconds p90{};
-  std::chrono::nanoseconds p99{};
-  std::chrono::nanoseconds max{};
+  std::chrono::nanoseconds p50{};      ///< the median (0 while count is 0, as are the other quantiles)
+  std::chrono::nanoseconds p90{};      ///< the 90th percentile
+  std::chrono::nanoseconds p99{};      ///< the 99th percentile
+  std::chrono::nanoseconds max{};      ///< the largest value recorded (exact)
 };
 
 /// The figures of one actor type (all actors of that type together, the stopped ones included).
@@ -46,7 +46,7 @@ struct ActorTypeMetrics {
 
 /// What `System::metrics()` returns: one entry per actor type ever started, sorted by type name.
 struct Snapshot {
-  std::vector<ActorTypeMetrics> actors;
+  std::vector<ActorTypeMetrics> actors;  ///< one per actor type, sorted by type name
 
   /// The entry of `actor` (a type name), or nullptr when no actor of that type was started.
   const ActorTypeMetrics* find(std::string_view actor) const noexcept;
