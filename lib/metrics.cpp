@@ -79,7 +79,7 @@ MetricsRegistry::~MetricsRegistry() {
 TypeMetrics* MetricsRegistry::for_type(const std::string& actor) {
   const std::lock_guard lock(mutex_);
   auto& type = types_[actor];
-  if (!type) type = new TypeMetrics(actor, sample_mask_);  // the registry's reference
+  if (!type) type = new TypeMetrics(sample_mask_);  // the registry's reference
   type->retain();
   return type;
 }

@@ -42,9 +42,8 @@ private:
 /// alive by a reference (cells may outlive their System: a late send to a dead actor is still counted).
 class TypeMetrics {
 public:
-  TypeMetrics(const std::string& actor, std::uint64_t sample_mask) : actor(actor), sample_mask(sample_mask) {}
+  explicit TypeMetrics(std::uint64_t sample_mask) : sample_mask(sample_mask) {}
 
-  const std::string& actor;  // the static type name of detail::type_name
   /// A message is timed when its number among its actor's mailbox pushes has these bits clear.
   const std::uint64_t sample_mask;
   // Written by the actors' strands only (as they take a message and as its handler ends), never by senders:

@@ -194,7 +194,7 @@ unsigned borrowed_thread_count(const SystemOptions& options) {
 
 }  // namespace
 
-System::System() : System(threads{std::max(1u, std::thread::hardware_concurrency())}) {}
+System::System() : System(SystemOptions{}) {}
 
 System::System(threads count) : state_(std::make_unique<detail::SystemState>(*this, nullptr, std::max(1u, count.count))) {}
 

@@ -252,18 +252,19 @@ TEST_CASE("to_prometheus writes the text exposition format: families, labels esc
   auto& odd = snapshot.actors.emplace_back();
   odd.actor = "ns::Odd<\"a\\b\">";
   const auto text = cokka::metrics::to_prometheus(snapshot);
-  CHECK(text.find("# TYPE cokka_messages_handled_total counter\n") != std::string::npos);
-  CHECK(text.find("cokka_messages_handled_total{actor=\"Greeter\"} 9\n") != std::string::npos);
-  CHECK(text.find("cokka_messages_sent_total{actor=\"Greeter\"} 10\n") != std::string::npos);
-  CHECK(text.find("cokka_messages_failed_total{actor=\"Greeter\"} 1\n") != std::string::npos);
-  CHECK(text.find("cokka_actors{actor=\"Greeter\"} 2\n") != std::string::npos);
-  CHECK(text.find("cokka_mailbox_depth_max{actor=\"Greeter\"} 4\n") != std::string::npos);
-  CHECK(text.find("# TYPE cokka_handling_time_seconds summary\n") != std::string::npos);
-  CHECK(text.find("cokka_handling_time_seconds{actor=\"Greeter\",quantile=\"0.9\"} 0.002\n") != std::string::npos);
-  CHECK(text.find("cokka_handling_time_seconds_sum{actor=\"Greeter\"} 0.009\n") != std::string::npos);
-  CHECK(text.find("cokka_handling_time_seconds_count{actor=\"Greeter\"} 9\n") != std::string::npos);
-  CHECK(text.find("cokka_handling_time_max_seconds{actor=\"Greeter\"} 0.003\n") != std::string::npos);
-  CHECK(text.find("cokka_messages_sent_total{actor=\"ns::Odd<\\\"a\\\\b\\\">\"} 0\n") != std::string::npos);
+  for (const std::string line : {"# TYPE cokka_messages_handled_total counter\n",
+                                 "cokka_messages_handled_total{actor=\"Greeter\"} 9\n",
+                                 "cokka_messages_sent_total{actor=\"Greeter\"} 10\n",
+                                 "cokka_messages_failed_total{actor=\"Greeter\"} 1\n",
+                                 "cokka_actors{actor=\"Greeter\"} 2\n",
+                                 "cokka_mailbox_depth_max{actor=\"Greeter\"} 4\n",
+                                 "# TYPE cokka_handling_time_seconds summary\n",
+                                 "cokka_handling_time_seconds{actor=\"Greeter\",quantile=\"0.9\"} 0.002\n",
+                                 "cokka_handling_time_seconds_sum{actor=\"Greeter\"} 0.009\n",
+                                 "cokka_handling_time_seconds_count{actor=\"Greeter\"} 9\n",
+                                 "cokka_handling_time_max_seconds{actor=\"Greeter\"} 0.003\n",
+                                 "cokka_messages_sent_total{actor=\"ns::Odd<\\\"a\\\\b\\\">\"} 0\n"})
+    CHECK_MESSAGE(text.find(line) != std::string::npos, "missing: " << line);
   // Every line is a comment or `name{labels} value`, and every family has HELP and TYPE before its samples.
   std::size_t families = 0;
   std::size_t at = 0;
