@@ -76,14 +76,16 @@ inline int thread_count() {
   return count;
 }
 
-/// Polls `done` until it holds, for at most 10 s (a hang guard).
+/// Polls `done` every 10 ms until it holds, for at most 10 s (a hang guard). `done` runs once per round and never
+/// again after it held: a predicate that acts (sends an ask) may not hold twice in a row on a slow machine.
 template <class Predicate>
 bool eventually(Predicate done) {
-  for (int i = 0; i < 1000; ++i) {
-    if (done()) return true;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  return done();
+  return true;
 }
 
 /// The what() of `error`; "clean" for none.

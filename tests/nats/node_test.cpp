@@ -74,14 +74,6 @@ struct Served {
   cokka::nats::RemoteRef calc = (node.serve(actor, "calc"), node.ref("calc"));
 };
 
-/// Waits up to 10 s for `done`.
-template <class F>
-bool eventually(F&& done) {
-  auto deadline = Clock::now() + 10s;
-  while (!done() && Clock::now() < deadline) std::this_thread::sleep_for(5ms);
-  return done();
-}
-
 // The cluster example of docs/remote.md: compiled, never run (it connects to the hosts a, b and c).
 [[maybe_unused]] void join_the_cluster(cokka::System& system) {
   //! [cluster]
@@ -260,9 +252,9 @@ TEST_CASE_FIXTURE(Served, "async_wait_stopped completes once nobody serves the n
   CHECK_THROWS_AS(std::rethrow_exception(why), cokka::RemoteUnavailable);
   // The dead actor's name is unsubscribed: asks find nobody. (An ask in flight while the node unsubscribes is
   // lost, at most once: it ends with Timeout.)
-  CHECK(eventually([&] {
+  CHECK(test::eventually([&] {
     try {
-      node.ref("calc").with_timeout(300ms).ask<int>(wire::Sleep{0}).get(5s);
+      node.ref("calc").with_timeout(1s).ask<int>(wire::Sleep{0}).get(5s);
     } catch (const cokka::RemoteUnavailable& e) {
       return std::string(e.what()).find("nobody serves") != std::string::npos;
     } catch (const cokka::Timeout&) {
@@ -355,12 +347,12 @@ TEST_CASE("a dropped connection fails pending asks at once, the node reconnects 
   server.kill();
   CHECK_THROWS_WITH_AS(pending.get(5s), doctest::Contains("connection to NATS dropped"), cokka::RemoteUnavailable);
   CHECK(Clock::now() - killed < 1s);
-  CHECK(eventually([&] { return !client.connected(); }));
+  CHECK(test::eventually([&] { return !client.connected(); }));
   CHECK_THROWS_WITH_AS(calc.ask<int>(wire::Add{}).get(5s), doctest::Contains("not connected"), cokka::RemoteUnavailable);
 
   REQUIRE(server.start());
-  CHECK(eventually([&] { return client.connected() && service.connected(); }));
-  CHECK(eventually([&] {  // the served subscription is back once the service resent it
+  CHECK(test::eventually([&] { return client.connected() && service.connected(); }));
+  CHECK(test::eventually([&] {  // the served subscription is back once the service resent it
     try {
       return calc.ask<wire::Sum>(wire::Add{2, 3}).get(5s).value == 5;
     } catch (const cokka::RemoteUnavailable&) {
