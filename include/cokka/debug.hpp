@@ -6,8 +6,8 @@
 ///     } catch (const cokka::Timeout&) {
 ///       cokka::debug::dump(system);  // one critical record per actor, e.g. (samples/deadlock):
 ///     }
-///     // Alice (urn:uuid:...): handling Start for 502 ms, awaiting Bob (urn:uuid:...); mailbox 1
-///     // Bob (urn:uuid:...): handling Question for 501 ms, awaiting Alice (urn:uuid:...); mailbox 0
+///     // Carol (urn:uuid:...): handling Start for 502 ms, awaiting Dave (urn:uuid:...); mailbox 1
+///     // Dave (urn:uuid:...): handling Question for 501 ms, waiting for room in Carol (urn:uuid:...); mailbox 0
 #pragma once
 
 #include <cokka/actor_ref.hpp>

@@ -4,6 +4,9 @@
 
 #include <cokka/system.hpp>
 
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
@@ -50,6 +53,16 @@ public:
     std::cout << "live view: " << view->url() << std::endl;
     view_ = std::move(view);
 #endif
+  }
+
+  /// Says so and waits on this thread for Ctrl-C (SIGINT) or SIGTERM, for a sample whose main thread has
+  /// nothing else to do while the view is open.
+  static void wait_for_ctrl_c() {
+    asio::io_context signals;
+    asio::signal_set interrupt(signals, SIGINT, SIGTERM);
+    interrupt.async_wait([](const std::error_code&, int) {});
+    std::cout << "Ctrl-C ends the program" << std::endl;
+    signals.run();
   }
 
   /// Closes the view, if open.
