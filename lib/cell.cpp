@@ -6,6 +6,7 @@
 #include "cokka/executor.hpp"
 #include "dead_letter.hpp"
 #include "foreign_queue.hpp"
+#include "interceptors.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
 #include "supervision.hpp"
@@ -384,6 +385,10 @@ bool ActorCell::process(Envelope* raw) noexcept {
     case Envelope::Kind::tell:
       if (metrics_) [[unlikely]]
         measure_handling_begins();
+      if (current_->kind() != Envelope::Kind::guarded && system_->intercepted()) [[unlikely]] {
+        intercepted_ = true;
+        intercept_handle(*this, *current_);
+      }
       stage_ = Stage::handling;
       return invoke([this] { return current_->run(*object_); });
   }
@@ -479,8 +484,16 @@ void ActorCell::finish_destroyed_coroutine() noexcept {
 // The asker learns that the shutdown ended its coroutine handler (the failure rules do not apply to a tell).
 void ActorCell::drop_at_shutdown() noexcept {
   stage_ = Stage::idle;
+  end_interception(system_->shutdown_error);
   current_->complete(system_->shutdown_error, Message{});
   current_.reset();
+}
+
+// The on_handled calls that close the on_handle calls of current_, if they ran.
+void ActorCell::end_interception(const std::exception_ptr& failure) noexcept {
+  if (!intercepted_) return;
+  intercepted_ = false;
+  intercept_handled(*this, *current_, failure);
 }
 
 void ActorCell::spawn(PendingCoroutine coroutine) noexcept {
@@ -536,6 +549,7 @@ bool ActorCell::settle(std::exception_ptr error, Message reply) noexcept {
       stage_ = Stage::idle;
       if (metrics_) [[unlikely]]
         measure_handled(error != nullptr);
+      end_interception(error);
       if (error && current_->kind() != Envelope::Kind::ask) return begin_failure(std::move(error));
       if (error)
         log(spdlog::level::info, "{} returned an exception to the asker of a {}: {}", *this,

@@ -4,13 +4,15 @@
 #include "cokka/detail/cell.hpp"
 #include "cokka/detail/envelopes.hpp"
 #include "dead_letter.hpp"
+#include "interceptors.hpp"
 #include "log.hpp"
+#include "system_state.hpp"
 
 namespace cokka::detail {
 
-// The send time of the metrics fills padding that was there anyway (see Envelope::sent_at).
-static_assert(sizeof(Envelope) == 3 * sizeof(void*));
-
+// The send time of the metrics fills padding that was there anyway (see Envelope::sent_at); the headers
+// pointer is the one word interceptors add to every envelope, null while none is installed.
+static_assert(sizeof(Envelope) == 4 * sizeof(void*));
 HandlerResult Envelope::run(ActorBase&) { return {}; }
 void Envelope::complete(std::exception_ptr, Message) noexcept {}
 void Envelope::abandon(const ActorCell&) noexcept {}
@@ -55,9 +57,12 @@ Sent offer(ActorCell& cell, EnvelopePtr& envelope, bool run_here, bool behind_wa
     cell.enqueue_control(envelope.release());
     return Sent::queued;
   }
+  const bool user = envelope->kind() == Envelope::Kind::tell || envelope->kind() == Envelope::Kind::ask;
+  if (user && cell.system_state().intercepted()) [[unlikely]]
+    intercept_send(cell, *envelope);
   // Only user messages count: the actor's own timers and the stops it is sent must always get through.
   auto* bound = cell.bound();
-  if (bound && (envelope->kind() == Envelope::Kind::tell || envelope->kind() == Envelope::Kind::ask)) {
+  if (bound && user) {
     if (!bound->try_admit(behind_waiters)) return Sent::full;
     envelope->set_counted();
   }

@@ -47,6 +47,16 @@ void SystemState::track(const std::shared_ptr<ActorCell>& cell) {
     prune_at_ = std::max<std::size_t>(64, cells_.size() * 2);
   }
   cells_.push_back(cell);
+  tracked_any_ = true;
+}
+
+void SystemState::add_interceptor(std::shared_ptr<Interceptor> interceptor) {
+  if (!interceptor) throw InvalidState("cokka::System::add_interceptor: the interceptor is null");
+  std::lock_guard lock(cells_mutex_);
+  if (tracked_any_)
+    throw InvalidState("cokka::System::add_interceptor: an actor was started already; add interceptors right "
+                       "after constructing the System, before the first start");
+  interceptors_.push_back(std::move(interceptor));
 }
 
 std::vector<std::shared_ptr<ActorCell>> SystemState::tracked_cells() {
@@ -271,6 +281,10 @@ Registry& System::registry() noexcept { return state_->registry; }
 asio::io_context& System::context() noexcept { return state_->context; }
 
 Clock::time_point System::now() const noexcept { return state_->timers->now(); }
+
+void System::add_interceptor(std::shared_ptr<Interceptor> interceptor) {
+  state_->add_interceptor(std::move(interceptor));
+}
 
 metrics::Snapshot System::metrics() const {
   if (!state_->metrics)

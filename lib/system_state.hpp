@@ -1,6 +1,7 @@
 #pragma once
 
 #include "cokka/dead_letters.hpp"
+#include "cokka/interceptor.hpp"
 #include "cokka/detail/test_mode.hpp"
 #include "cokka/detail/timer_service.hpp"
 #include "cokka/registry.hpp"
@@ -30,6 +31,12 @@ public:
   void track(const std::shared_ptr<ActorCell>& cell);
   /// Every tracked cell still referenced by someone.
   std::vector<std::shared_ptr<ActorCell>> tracked_cells();
+  /// System::add_interceptor: InvalidState once a cell was tracked (the list is read without a lock from then on).
+  void add_interceptor(std::shared_ptr<Interceptor> interceptor);
+  /// True when an interceptor is installed: the one test a send and a handling pay without one.
+  bool intercepted() const noexcept { return !interceptors_.empty(); }
+  /// The interceptors, in the order they were added. Fixed once an actor started.
+  const std::vector<std::shared_ptr<Interceptor>>& interceptors() const noexcept { return interceptors_; }
 
   System& owner;
   /// A TestSystem's: the destroying thread drives the borrowed io_context (nobody else runs it).
@@ -59,6 +66,8 @@ private:
   std::mutex cells_mutex_;
   std::vector<std::weak_ptr<ActorCell>> cells_;
   std::size_t prune_at_ = 64;
+  bool tracked_any_ = false;  // guarded by cells_mutex_
+  std::vector<std::shared_ptr<Interceptor>> interceptors_;
 };
 
 /// Reaches a System's state from lib code that is not System's own (cokka::debug).

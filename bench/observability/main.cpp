@@ -1,9 +1,10 @@
-// The cost of metrics (issue 20): the same workloads on a System with metrics off and on, in one process.
+// The cost of metrics and of an interceptor (issue 20): the same workloads on a System with metrics off, with
+// metrics on, and with one interceptor that sets one header on every message (metrics off).
 // Prints RESULT lines; `bench/observability/run` repeats them in alternating order and prints the table.
 //
 //   cokka_observability_bench <workload> [n]
 //
-// Workloads (each `<name>_off` / `<name>_on` pair measures the same thing both ways):
+// Workloads (`<name>_off`, `<name>_on` and `<name>_traced` measure the same thing three ways):
 //   tell_*     one thread tells n ints to one actor (2 io threads), then waits for the last one
 //   fan_in_*   4 threads tell n/4 ints each to one actor
 //   ask_*      ask ping-pong: an actor's coroutine handler awaits n asks to another actor, one after the other
@@ -43,10 +44,24 @@ struct Pinger : cokka::Actor<Pinger> {
   cokka::ActorRef<Counter> partner_;
 };
 
-cokka::SystemOptions options(bool metrics) { return {.threads = 2, .metrics = metrics}; }
+/// Sets one header on every message, as a tracing propagator would.
+struct OneHeader final : cokka::Interceptor {
+  void on_send(const cokka::MessageInfo&, cokka::Headers& headers) noexcept override {
+    headers.set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  }
+};
 
-void tells(const std::string& workload, long n, int senders, bool metrics) {
-  cokka::System system(options(metrics));
+enum class Mode { off, metrics, traced };
+
+cokka::SystemOptions options(Mode mode) { return {.threads = 2, .metrics = mode == Mode::metrics}; }
+
+void configure(cokka::System& system, Mode mode) {
+  if (mode == Mode::traced) system.add_interceptor(std::make_shared<OneHeader>());
+}
+
+void tells(const std::string& workload, long n, int senders, Mode mode) {
+  cokka::System system(options(mode));
+  configure(system, mode);
   auto counter = system.start<Counter>();
   const auto begun = Clock::now();
   std::vector<std::thread> threads;
@@ -60,8 +75,9 @@ void tells(const std::string& workload, long n, int senders, bool metrics) {
          "msgs/s", n);
 }
 
-void asks(const std::string& workload, long n, bool metrics) {
-  cokka::System system(options(metrics));
+void asks(const std::string& workload, long n, Mode mode) {
+  cokka::System system(options(mode));
+  configure(system, mode);
   auto pinger = system.start<Pinger>(system.start<Counter>());
   const auto begun = Clock::now();
   pinger.ask<long>(n).get();
@@ -72,15 +88,19 @@ void asks(const std::string& workload, long n, bool metrics) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s <tell_off|tell_on|fan_in_off|fan_in_on|ask_off|ask_on> [n]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s <tell|fan_in|ask>_<off|on|traced> [n]\n", argv[0]);
     return 2;
   }
   const std::string workload = argv[1];
   auto n = [&](long fallback) { return argc > 2 ? std::atol(argv[2]) : fallback; };
-  const bool on = workload.size() > 3 && workload.substr(workload.size() - 3) == "_on";
-  if (workload == "tell_off" || workload == "tell_on") tells(workload, n(2'000'000), 1, on);
-  else if (workload == "fan_in_off" || workload == "fan_in_on") tells(workload, n(2'000'000), 4, on);
-  else if (workload == "ask_off" || workload == "ask_on") asks(workload, n(300'000), on);
+  const auto underscore = workload.rfind('_');
+  const std::string name = workload.substr(0, underscore);
+  const std::string suffix = underscore == std::string::npos ? "" : workload.substr(underscore + 1);
+  const Mode mode = suffix == "on" ? Mode::metrics : suffix == "traced" ? Mode::traced : Mode::off;
+  const bool known = suffix == "off" || suffix == "on" || suffix == "traced";
+  if (known && name == "tell") tells(workload, n(2'000'000), 1, mode);
+  else if (known && name == "fan_in") tells(workload, n(2'000'000), 4, mode);
+  else if (known && name == "ask") asks(workload, n(300'000), mode);
   else {
     std::fprintf(stderr, "unknown workload %s\n", workload.c_str());
     return 2;

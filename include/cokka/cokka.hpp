@@ -11,6 +11,8 @@
 #include <cokka/executor.hpp>
 #include <cokka/format.hpp>
 #include <cokka/future.hpp>
+#include <cokka/headers.hpp>
+#include <cokka/interceptor.hpp>
 #include <cokka/logging.hpp>
 #include <cokka/mailbox.hpp>
 #include <cokka/message.hpp>

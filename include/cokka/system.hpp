@@ -21,6 +21,8 @@
 
 namespace cokka {
 
+class Interceptor;  // cokka/interceptor.hpp
+
 namespace detail {
 struct SystemAccess;  // lib's way to a System's state (lib/system_state.hpp)
 struct TestMode;      // cokka::testing::TestSystem's System (cokka/detail/test_mode.hpp)
@@ -121,6 +123,11 @@ public:
   metrics::Snapshot metrics() const;
   /// True when the System was started with `SystemOptions{.metrics = true}`.
   bool metrics_enabled() const noexcept;
+
+  /// Adds `interceptor` (cokka/interceptor.hpp) after the ones added before; the System keeps it as long as it
+  /// lives. Before the first start only: throws InvalidState once an actor of this System was started, and
+  /// for a null one.
+  void add_interceptor(std::shared_ptr<Interceptor> interceptor);
 
   /// Now, on the clock of the System's timers (the reference for tell_after, timers() and sleeps).
   Clock::time_point now() const noexcept;

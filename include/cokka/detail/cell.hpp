@@ -130,6 +130,8 @@ public:
   /// The owning system; only inside an entry (always true inside a handler).
   System& system() const noexcept;
   SystemState& system_state() const noexcept { return *system_; }
+  /// The headers of the message being handled (null: none, or nothing handled); on the strand only.
+  const Headers* current_headers() const noexcept { return current_ ? current_->headers() : nullptr; }
   /// The io_context the strand belongs to (for executor queries; not to be run or posted to from here).
   asio::io_context& context() const noexcept { return *context_; }
   /// The actor object; only to be used on the strand, or under the registry lock while registered.
@@ -260,6 +262,7 @@ private:
   void measure_taken(const Envelope& envelope, std::uint64_t popped) noexcept;
   void measure_handling_begins() noexcept;
   void measure_handled(bool failed) noexcept;
+  void end_interception(const std::exception_ptr& failure) noexcept;
 
   SystemState* system_;
   asio::io_context* context_;
@@ -286,6 +289,7 @@ private:
   std::atomic<const ActorCell*> awaiting_{nullptr};
   std::atomic<Phase> phase_{Phase::running};
   Stage stage_ = Stage::idle;
+  bool intercepted_ = false;  // on the strand: on_handle ran for current_, on_handled is due
   std::uint64_t handling_began_ = 0;  // on the strand: metrics_now() as a timed handler began, else 0
   // Written on the strand; read elsewhere only as a hint (destroy_coroutine_soon), and by close().
   std::atomic<bool> coroutine_running_{false};

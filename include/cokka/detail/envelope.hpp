@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cokka/detail/mpsc_queue.hpp>
+#include <cokka/headers.hpp>
 #include <cokka/message.hpp>
 
 #include <asio/any_io_executor.hpp>
@@ -120,6 +121,9 @@ public:
   /// modulo 2^32 (274.9 s). Kept in the padding after the flags: the envelope is no larger for it.
   std::uint32_t sent_at() const noexcept { return sent_at_; }
   void set_sent_at(std::uint32_t sent_at) noexcept { sent_at_ = sent_at; }
+  /// The headers the interceptors gave it as it was sent (cokka/interceptor.hpp); null: none.
+  const Headers* headers() const noexcept { return headers_.get(); }
+  void set_headers(std::unique_ptr<Headers> headers) noexcept { headers_ = std::move(headers); }
 
   /// ask/tell: runs the handler on the actor's strand. May throw (the failure rules then apply).
   virtual HandlerResult run(ActorBase& actor);
@@ -145,6 +149,7 @@ private:
   bool control_;
   bool counted_ = false;
   std::uint32_t sent_at_ = 0;
+  std::unique_ptr<Headers> headers_;
 };
 
 /// Deletes an envelope the way its owner must: through dispose().
