@@ -766,9 +766,17 @@ void ActorCell::release_object_after_close() noexcept {
 
 ActorCell::Activity ActorCell::activity() const noexcept {
   Activity activity;
-  // popped_ first (acquire): every push it counts happened before, so pushed_ is at least as large.
-  const auto popped = popped_.load(std::memory_order_acquire);
-  const auto pushed = pushed_.load(std::memory_order_relaxed);
+  // The depth at one instant: popped_ read between two equal reads of pushed_ (every push popped_ counts was
+  // counted before, so then pushed >= popped). Reading popped_ and then pushed_ once would add the pushes made
+  // meanwhile: a bounded mailbox churned by many senders could show more than its capacity. When pushes never
+  // pause, the last try's pushed_ read before popped_ is kept: it may show less than the mailbox held, never more.
+  std::uint64_t pushed = 0;
+  std::uint64_t popped = 0;
+  for (int tries = 0; tries < 8; ++tries) {
+    pushed = pushed_.load(std::memory_order_acquire);
+    popped = popped_.load(std::memory_order_acquire);
+    if (pushed_.load(std::memory_order_acquire) == pushed) break;
+  }
   activity.mailbox_depth = pushed > popped ? static_cast<std::size_t>(pushed - popped) : 0;
   activity.enqueued = pushed;
   activity.handling = handling_.load(std::memory_order_acquire);

@@ -243,7 +243,7 @@ TEST_CASE("a W3C traceparent flows through an ask, a coroutine hop and a proxy c
   CHECK(span("back") != span("middle"));
 }
 
-TEST_CASE("add_interceptor: a null one and any after the first start are refused; without one, no headers") {
+TEST_CASE("add_interceptor refuses a null one and any after the first start, and without one there are no headers") {
   cokka::System system(cokka::threads{1});
   CHECK_THROWS_WITH_AS(system.add_interceptor(nullptr), doctest::Contains("null"), cokka::InvalidState);
   tracing::Seen seen;
