@@ -385,8 +385,8 @@ bool ActorCell::process(Envelope* raw) noexcept {
     case Envelope::Kind::tell:
       if (metrics_) [[unlikely]]
         measure_handling_begins();
-      if (current_->kind() != Envelope::Kind::guarded && system_->intercepted()) [[unlikely]] {
-        intercepted_ = true;
+      if (current_->kind() != Envelope::Kind::guarded && interceptors_on_) [[unlikely]] {
+        handling_intercepted_ = true;
         intercept_handle(*this, *current_);
       }
       stage_ = Stage::handling;
@@ -491,8 +491,8 @@ void ActorCell::drop_at_shutdown() noexcept {
 
 // The on_handled calls that close the on_handle calls of current_, if they ran.
 void ActorCell::end_interception(const std::exception_ptr& failure) noexcept {
-  if (!intercepted_) return;
-  intercepted_ = false;
+  if (!handling_intercepted_) return;
+  handling_intercepted_ = false;
   intercept_handled(*this, *current_, failure);
 }
 
@@ -735,6 +735,7 @@ void ActorCell::close() noexcept {
     system_->registry.unregister_ref(ActorRef<>(shared_from_this()));
     log(spdlog::level::debug, "Stopped {} without running its hooks: its io_context no longer runs them", *this);
   }
+  if (current_ && stage_ == Stage::handling) end_interception(system_->shutdown_error);  // here, on this thread
   if (auto unfinished = std::move(current_)) {
     if (stage_ == Stage::handling)
       unfinished->complete(system_->shutdown_error, Message{});
@@ -768,14 +769,15 @@ ActorCell::Activity ActorCell::activity() const noexcept {
   Activity activity;
   // The depth at one instant: popped_ read between two equal reads of pushed_ (every push popped_ counts was
   // counted before, so then pushed >= popped). Reading popped_ and then pushed_ once would add the pushes made
-  // meanwhile: a bounded mailbox churned by many senders could show more than its capacity. When pushes never
-  // pause, the last try's pushed_ read before popped_ is kept: it may show less than the mailbox held, never more.
+  // meanwhile: a bounded mailbox churned by many senders could show more user messages than its capacity. When
+  // pushes never pause, the last try's pushed_ read before popped_ is kept: it may show less than the mailbox
+  // held, never more.
   std::uint64_t pushed = 0;
   std::uint64_t popped = 0;
   for (int tries = 0; tries < 8; ++tries) {
-    pushed = pushed_.load(std::memory_order_acquire);
+    pushed = pushed_.load(std::memory_order_relaxed);
     popped = popped_.load(std::memory_order_acquire);
-    if (pushed_.load(std::memory_order_acquire) == pushed) break;
+    if (pushed_.load(std::memory_order_relaxed) == pushed) break;
   }
   activity.mailbox_depth = pushed > popped ? static_cast<std::size_t>(pushed - popped) : 0;
   activity.enqueued = pushed;

@@ -58,7 +58,7 @@ Sent offer(ActorCell& cell, EnvelopePtr& envelope, bool run_here, bool behind_wa
     return Sent::queued;
   }
   const bool user = envelope->kind() == Envelope::Kind::tell || envelope->kind() == Envelope::Kind::ask;
-  if (user && cell.system_state().intercepted()) [[unlikely]]
+  if (user && cell.intercepted()) [[unlikely]]
     intercept_send(cell, *envelope);
   // Only user messages count: the actor's own timers and the stops it is sent must always get through.
   auto* bound = cell.bound();

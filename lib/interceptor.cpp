@@ -40,6 +40,11 @@ const Headers& headers_of(const Envelope& envelope) noexcept {
 }  // namespace
 
 void intercept_send(const ActorCell& cell, Envelope& envelope) noexcept {
+  // The System (and its interceptors) may be being destroyed while a thread outside it still sends: ~System
+  // closes the cell, which waits for this entry, before it frees them. Refused, the send goes without headers
+  // (the closed cell rejects it anyway).
+  ActorCell::Entry entry(cell);
+  if (!entry) return;
   const auto message = describe(cell, envelope);
   try {
     Headers headers = current_headers();

@@ -1,6 +1,6 @@
 #pragma once
 // The runtime's side of cokka::Interceptor: the calls a send and a handling make once interceptors are
-// installed (SystemState::intercepted()).
+// installed (ActorCell::intercepted()).
 
 #include "cokka/interceptor.hpp"
 
@@ -18,6 +18,7 @@ void intercept_send(const ActorCell& cell, Envelope& envelope) noexcept;
 /// On `cell`'s strand, as the handler of `envelope` begins: each on_handle, in order.
 void intercept_handle(const ActorCell& cell, const Envelope& envelope) noexcept;
 /// On `cell`'s strand, once that handler ended (`failure` null on success): each on_handled, in reverse order.
+/// Also from ~System's closing of the cell, for a handler the shutdown ended where nobody runs the strand.
 void intercept_handled(const ActorCell& cell, const Envelope& envelope, const std::exception_ptr& failure) noexcept;
 
 }  // namespace cokka::detail

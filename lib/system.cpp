@@ -326,6 +326,8 @@ std::shared_ptr<detail::ActorCell> System::new_cell(const std::string& type_name
   if (options.mailbox.capacity > 0) cell->bound_mailbox(options.mailbox);
   if (!options.name.empty()) state_->registry.claim_name(options.name, *cell);
   state_->track(cell);
+  // After track(): from there on add_interceptor refuses, so the list read here is the final one.
+  if (state_->intercepted()) cell->intercept();
   return cell;
 }
 

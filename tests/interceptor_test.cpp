@@ -18,6 +18,7 @@
 #include <regex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -274,4 +275,27 @@ TEST_CASE("on_handled ends the handling of a coroutine handler the shutdown ends
   REQUIRE(lines.size() == 3);
   CHECK(lines[2].starts_with("A failed("));
   CHECK(lines[2].ends_with(") int ask to tracing::Sleeper [A]"));
+}
+
+TEST_CASE("on_handled ends the handling when a borrowed io_context stopped with the handler suspended, at ~System") {
+  std::mutex mutex;
+  std::vector<std::string> lines;
+  asio::io_context io;
+  std::optional<cokka::Future<int>> reply;
+  {
+    cokka::System system(io);
+    system.add_interceptor(std::make_shared<tracing::Journal>("A", mutex, lines));
+    std::thread runner([&] { io.run(); });
+    reply = system.start<tracing::Sleeper>().ask<int>(1);
+    REQUIRE(test::eventually([&] {
+      std::lock_guard lock(mutex);
+      return lines.size() == 2;  // sent and begun
+    }));
+    io.stop();  // the handler stays suspended: nobody will resume or destroy it on its strand
+    runner.join();
+  }
+  CHECK_THROWS_AS(reply->get(5s), cokka::ActorDeadError);
+  std::lock_guard lock(mutex);
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[2].starts_with("A failed("));
 }

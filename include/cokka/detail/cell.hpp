@@ -130,6 +130,10 @@ public:
   /// The owning system; only inside an entry (always true inside a handler).
   System& system() const noexcept;
   SystemState& system_state() const noexcept { return *system_; }
+  /// True when its System has interceptors: sends and handlings call them.
+  bool intercepted() const noexcept { return interceptors_on_; }
+  /// System::start, before the cell is shared: its System has interceptors (fixed from then on).
+  void intercept() noexcept { interceptors_on_ = true; }
   /// The headers of the message being handled (null: none, or nothing handled); on the strand only.
   const Headers* current_headers() const noexcept { return current_ ? current_->headers() : nullptr; }
   /// The io_context the strand belongs to (for executor queries; not to be run or posted to from here).
@@ -289,7 +293,7 @@ private:
   std::atomic<const ActorCell*> awaiting_{nullptr};
   std::atomic<Phase> phase_{Phase::running};
   Stage stage_ = Stage::idle;
-  bool intercepted_ = false;  // on the strand: on_handle ran for current_, on_handled is due
+  bool handling_intercepted_ = false;  // on the strand: on_handle ran for current_, on_handled is due
   std::uint64_t handling_began_ = 0;  // on the strand: metrics_now() as a timed handler began, else 0
   // Written on the strand; read elsewhere only as a hint (destroy_coroutine_soon), and by close().
   std::atomic<bool> coroutine_running_{false};
@@ -311,6 +315,7 @@ private:
   std::shared_ptr<ActorCell> registry_hold_;  // a registered actor is kept alive by its registry
   const std::string* registry_name_ = nullptr;  // its key in the registry's names, if it has a name
   bool registered_ = false;
+  bool interceptors_on_ = false;  // set before the cell is shared (see intercept()); read by senders too
   std::array<char, 45> urn_;
 };
 
