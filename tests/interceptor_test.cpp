@@ -285,9 +285,9 @@ TEST_CASE("on_handled ends the handling when a borrowed io_context stopped with 
   {
     cokka::System system(io);
     system.add_interceptor(std::make_shared<tracing::Journal>("A", mutex, lines));
-    std::thread runner([&] { io.run(); });
     reply = system.start<tracing::Sleeper>().ask<int>(1);
-    REQUIRE(test::eventually([&] {
+    std::thread runner([&] { io.run(); });  // until stopped: the handler's timer is work for an hour
+    CHECK(test::eventually([&] {
       std::lock_guard lock(mutex);
       return lines.size() == 2;  // sent and begun
     }));
