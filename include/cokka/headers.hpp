@@ -14,6 +14,7 @@ namespace cokka {
 /// linear scan. A plain value type: not thread-safe, copy it to share it.
 class Headers {
 public:
+  /// One header: its name and its value.
   using Entry = std::pair<std::string, std::string>;
 
   /// Sets `name` to `value`, replacing the value it had.
