@@ -1,7 +1,8 @@
 // chat_server: cokka inside an ordinary Asio server. The chat room is an actor; each connection is an Asio
 // coroutine that co_awaits the room's replies. cokka borrows the server's io_context (System(io_context&)),
 // so actors and sockets share one event loop and cokka adds no threads. The program plays a scripted
-// conversation between three clients over 127.0.0.1, prints what each client hears, shuts the server down
+// conversation between three clients over 127.0.0.1, then a fourth who joins and says nothing, whom the room
+// disconnects after 2 s (a keyed timer per newcomer), prints what each client hears, shuts the server down
 // and exits. The System counts metrics, which a few lines of Asio serve as `GET /metrics` (Prometheus text) on
 // a second port of the same io_context; the script reads them once, as a scraper would. With `--live-view 8080` the room is also in the browser (http://127.0.0.1:8080/), and the server
 // waits for Ctrl-C before it shuts down, taking more clients meanwhile (`nc 127.0.0.1 <port>`, a name first).
@@ -29,9 +30,10 @@
 #include <exception>
 #include <iostream>
 #include <map>
-#include <sstream>
 #include <memory>
 #include <optional>
+#include <span>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -59,18 +61,37 @@ struct Say {
 struct Leave {
   std::string name;
 };
+struct StillSilent {  // a newcomer's greeting timer: said nothing since joining
+  std::string name;
+};
+
+// A newcomer who says nothing for this long is disconnected.
+constexpr auto greeting_time = 2s;
 
 struct Room : cokka::Actor<Room> {
   // Every message is answered with the number of members, which also tells the session it was handled.
   std::size_t on_receive(cokka::Message& msg) {
+    //! [greeting]
     if (auto* join = msg.get_if<Join>()) {
       members_[join->name] = std::move(join->outbox);
       broadcast("* " + join->name + " joined, " + std::to_string(members_.size()) + " here");
+      // Keyed by name: a timer of a member who left and came back is replaced, never delivered twice.
+      timers().start_single(join->name, StillSilent{join->name}, greeting_time);
     } else if (const auto* say = msg.get_if<Say>()) {
+      timers().cancel(say->name);  // no-op after the first line
       broadcast(say->name + ": " + say->text);
+      //! [greeting]
     } else if (const auto* leave = msg.get_if<Leave>()) {
+      timers().cancel(leave->name);
       members_.erase(leave->name);
       broadcast("* " + leave->name + " left, " + std::to_string(members_.size()) + " here");
+    } else if (const auto* silent = msg.get_if<StillSilent>()) {
+      // Closing the outbox ends the member's session, which then leaves as any client does. (The member is
+      // there: leaving cancels the timer, and a cancelled timer's message is never delivered.)
+      if (auto member = members_.find(silent->name); member != members_.end()) {
+        member->second->try_send(asio::error_code{}, "(you said nothing for 2 s: disconnected)");
+        member->second->close();
+      }
     }
     return members_.size();
   }
@@ -208,7 +229,7 @@ asio::awaitable<Client> connect(tcp::endpoint server, std::string name) {
 
 // Each client present reads its next line. The script only goes on once everybody has heard the last
 // event, which makes the transcript the same on every run.
-asio::awaitable<void> everyone_hears(std::vector<Client>& clients) {
+asio::awaitable<void> everyone_hears(std::span<Client> clients) {
   for (auto& client : clients) {
     auto line = co_await read_line(client.socket, client.buffer);
     std::cout << "  " << client.name << " hears: " << line.value_or("(the server closed the connection)") << '\n';
@@ -246,6 +267,11 @@ asio::awaitable<void> conversation(tcp::acceptor& acceptor, tcp::acceptor& metri
   co_await everyone_hears(present);
   present.pop_back();  // carol hangs up
   co_await everyone_hears(present);
+  present.push_back(co_await connect(server, "dave"));  // and says nothing
+  co_await everyone_hears(present);
+  co_await everyone_hears(present);  // 2 s later: dave is told why, the others that he left
+  co_await everyone_hears(std::span(present).last(1));  // dave's connection closes
+  present.pop_back();
 
   if (live_view) {
     asio::signal_set interrupt(co_await asio::this_coro::executor, SIGINT, SIGTERM);
